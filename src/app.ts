@@ -1,0 +1,40 @@
+// The Hono app: request id, body limit, error mapping, and the dialect routers.
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { ApiError, renderError } from "./http/errors";
+import type { AppEnv } from "./http/types";
+import { admin } from "./surfaces/admin";
+import { elastisys } from "./surfaces/elastisys";
+
+/** Largest request body accepted by any route. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+const REQUEST_ID_RE = /^[\w.:-]{1,128}$/;
+
+export const app = new Hono<AppEnv>();
+
+app.use("*", async (c, next) => {
+  const given = c.req.header("X-Request-Id");
+  const requestId = given && REQUEST_ID_RE.test(given) ? given : crypto.randomUUID();
+  c.set("requestId", requestId);
+  await next();
+  c.res.headers.set("X-Request-Id", requestId);
+});
+
+app.use(
+  "*",
+  bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () => {
+      throw new ApiError(413, "PAYLOAD_TOO_LARGE", `request body larger than ${MAX_BODY_BYTES} bytes`);
+    },
+  }),
+);
+
+app.get("/healthz", (c) => c.json({ status: "ok" }));
+
+app.route("/admin", admin);
+app.route("/cloudpools", elastisys);
+
+app.notFound((c) => renderError(c, new ApiError(404, "NOT_FOUND", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)));
+app.onError((err, c) => renderError(c, err));

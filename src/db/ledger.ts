@@ -1,0 +1,98 @@
+// Writes outbox entries to D1 and reads the operation ledger back. Writes are upserts keyed by id
+// that only move forward (by version), so a retried flush never writes a record twice nor rolls a
+// newer one back.
+import { and, desc, eq, sql } from "drizzle-orm";
+import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
+import type { BatchItem } from "drizzle-orm/batch";
+import * as schema from "./schema";
+import type { OperationRecord } from "../domain/operations";
+
+export type LedgerDb = DrizzleD1Database<typeof schema>;
+export const ledgerDb = (d1: D1Database): LedgerDb => drizzle(d1, { schema });
+
+export interface GroupRegistryRow {
+  tenantId: string;
+  name: string;
+  providerType: string;
+  createdAt: number;
+  updatedAt: number;
+  deletedAt: number | null;
+  version: number;
+}
+
+export type OutboxEntry = { kind: "operation"; record: OperationRecord } | { kind: "group"; row: GroupRegistryRow };
+
+function statementFor(db: LedgerDb, entry: OutboxEntry): BatchItem<"sqlite"> {
+  if (entry.kind === "group") {
+    const r = entry.row;
+    return db
+      .insert(schema.groups)
+      .values(r)
+      .onConflictDoUpdate({
+        target: [schema.groups.tenantId, schema.groups.name],
+        set: {
+          providerType: r.providerType,
+          createdAt: r.createdAt,
+          updatedAt: r.updatedAt,
+          deletedAt: r.deletedAt,
+          version: r.version,
+        },
+        setWhere: sql`excluded.version > ${schema.groups.version}`,
+      });
+  }
+  const r = entry.record;
+  return db
+    .insert(schema.operations)
+    .values(r)
+    .onConflictDoUpdate({
+      target: schema.operations.id,
+      set: {
+        status: r.status,
+        result: r.result,
+        updatedAt: r.updatedAt,
+        completedAt: r.completedAt,
+        version: r.version,
+      },
+      setWhere: sql`excluded.version > ${schema.operations.version}`,
+    });
+}
+
+/** Writes entries in D1 batches (each batch is one implicit transaction). */
+export async function writeLedger(d1: D1Database, entries: OutboxEntry[]): Promise<void> {
+  const db = ledgerDb(d1);
+  const CHUNK = 50;
+  for (let i = 0; i < entries.length; i += CHUNK) {
+    const stmts = entries.slice(i, i + CHUNK).map((e) => statementFor(db, e));
+    await db.batch(stmts as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+  }
+}
+
+export const toRecord = (row: typeof schema.operations.$inferSelect) => row as OperationRecord;
+
+/** A target's records, newest first. */
+export async function listTargetOperations(
+  d1: D1Database,
+  q: { tenantId: string; targetKind: string; targetId: string; limit: number },
+): Promise<OperationRecord[]> {
+  const rows = await ledgerDb(d1)
+    .select()
+    .from(schema.operations)
+    .where(
+      and(
+        eq(schema.operations.tenantId, q.tenantId),
+        eq(schema.operations.targetKind, q.targetKind),
+        eq(schema.operations.targetId, q.targetId),
+      ),
+    )
+    .orderBy(desc(schema.operations.seq))
+    .limit(q.limit);
+  return rows.map(toRecord);
+}
+
+export async function listGroups(d1: D1Database, tenantId: string) {
+  return ledgerDb(d1)
+    .select()
+    .from(schema.groups)
+    .where(and(eq(schema.groups.tenantId, tenantId), sql`${schema.groups.deletedAt} IS NULL`))
+    .orderBy(schema.groups.name);
+}

@@ -1,0 +1,67 @@
+// D1 schema (drizzle-orm). D1 is the queryable ledger and the identity store; the live state of a
+// group lives in its Durable Object (DESIGN.md, "Shape").
+import { sqliteTable, text, integer, index, primaryKey } from "drizzle-orm/sqlite-core";
+
+export const tenants = sqliteTable("tenants", {
+  id: text("id").primaryKey(),
+  createdAt: integer("created_at").notNull(),
+});
+
+export const tokens = sqliteTable(
+  "tokens",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    // hex SHA-256 of the whole token; the token itself is never stored.
+    tokenHash: text("token_hash").notNull(),
+    createdAt: integer("created_at").notNull(),
+    revokedAt: integer("revoked_at"),
+  },
+  (t) => [index("tokens_tenant_idx").on(t.tenantId)],
+);
+
+/** Registry of a tenant's groups, so that a tenant can list them; written by the group's DO. */
+export const groups = sqliteTable(
+  "groups",
+  {
+    tenantId: text("tenant_id").notNull(),
+    name: text("name").notNull(),
+    providerType: text("provider_type").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    deletedAt: integer("deleted_at"),
+    // Monotonic per group: a late outbox retry never overwrites a newer registry row.
+    version: integer("version").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.name] })],
+);
+
+/** The operation ledger: one row per accepted mutation and per reconcile activity. */
+export const operations = sqliteTable(
+  "operations",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    targetKind: text("target_kind").notNull(),
+    targetId: text("target_id").notNull(),
+    dialect: text("dialect").notNull(),
+    type: text("type").notNull(),
+    status: text("status").notNull(),
+    idempotencyKey: text("idempotency_key"),
+    actionId: text("action_id"),
+    request: text("request"),
+    result: text("result"),
+    cause: text("cause"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    completedAt: integer("completed_at"),
+    // Order within one target (several records can share a millisecond).
+    seq: integer("seq").notNull(),
+    // Bumped on every change of the record; the D1 upsert only moves forward.
+    version: integer("version").notNull(),
+  },
+  (t) => [
+    index("operations_target_idx").on(t.tenantId, t.targetKind, t.targetId, t.seq),
+    index("operations_action_idx").on(t.tenantId, t.actionId),
+  ],
+);

@@ -1,0 +1,67 @@
+// Operation records: the ledger entry of every accepted mutation and every reconcile activity.
+
+export type Dialect = "elastisys" | "kraftcloud" | "quilt" | "system";
+export type OperationStatus = "accepted" | "running" | "succeeded" | "failed" | "cancelled" | "timed_out";
+
+export interface OperationRecord {
+  id: string;
+  tenantId: string;
+  targetKind: string;
+  targetId: string;
+  dialect: Dialect;
+  type: string;
+  status: OperationStatus;
+  idempotencyKey: string | null;
+  actionId: string | null;
+  /** JSON text, as stored in the ledger. */
+  request: string | null;
+  /** JSON text, as stored in the ledger. */
+  result: string | null;
+  /** Why it happened: the operation or event that caused a reconcile activity. */
+  cause: string | null;
+  createdAt: number;
+  updatedAt: number;
+  completedAt: number | null;
+  seq: number;
+  version: number;
+}
+
+/** Who asked, on whose behalf, in which dialect: passed with every command to a group. */
+export interface CommandContext {
+  tenantId: string;
+  group: string;
+  dialect: Dialect;
+  requestId: string;
+  idempotencyKey?: string | null;
+  actionId?: string | null;
+}
+
+/** Idempotency records are kept this long (DESIGN.md, "Durable Object rules"). */
+export const IDEMPOTENCY_RETENTION_MS = 24 * 3_600_000;
+
+/** Canonical JSON: object keys sorted, so equal requests have equal fingerprints. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+}
+
+export async function fingerprint(value: unknown): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(canonicalJson(value)));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export type Result<T> = ({ ok: true } & T) | Failure;
+/** What a command answers: a replay of an idempotent request says so. */
+export type CommandResult<T> = Result<T & { replayed: boolean }>;
+export interface Failure {
+  ok: false;
+  code: FailureCode;
+  message: string;
+}
+export type FailureCode = "GROUP_NOT_FOUND" | "MACHINE_NOT_FOUND" | "INVALID" | "CONFLICT" | "IDEMPOTENCY_CONFLICT";
+
+export const fail = (code: FailureCode, message: string): Failure => ({ ok: false, code, message });

@@ -1,0 +1,17 @@
+import type { GroupObject } from "./objects/group";
+
+export interface Env {
+  DB: D1Database;
+  GROUPS: DurableObjectNamespace<GroupObject>;
+  /** Authorizes /admin/...: a secret in production, `--var ADMIN_TOKEN:<v>` locally. */
+  ADMIN_TOKEN?: string;
+  DEFAULT_PROVIDER: string;
+}
+
+type ScalegateEnv = Env;
+declare global {
+  // What `cloudflare:test`'s `env` is typed as in the tests.
+  namespace Cloudflare {
+    interface Env extends ScalegateEnv {}
+  }
+}

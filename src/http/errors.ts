@@ -1,0 +1,81 @@
+// One error type for the whole app, rendered in the dialect of the route that failed. Routes and
+// validators throw ApiError; `renderError` (used by onError and notFound) is the only place that
+// builds an error body.
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { Failure } from "../domain/operations";
+import type { AppEnv } from "./types";
+
+export type ErrorCode =
+  | "INVALID_ARGUMENT"
+  | "NOT_FOUND"
+  | "UNAUTHORIZED"
+  | "FORBIDDEN"
+  | "CONFLICT"
+  | "IDEMPOTENCY_CONFLICT"
+  | "METHOD_NOT_ALLOWED"
+  | "PAYLOAD_TOO_LARGE"
+  | "INTERNAL";
+
+export class ApiError extends HTTPException {
+  constructor(
+    status: ContentfulStatusCode,
+    readonly code: ErrorCode,
+    message: string,
+    readonly detail?: string,
+    /** The request field at fault, when there is one. */
+    readonly field?: string,
+  ) {
+    super(status, { message });
+  }
+}
+
+export const badRequest = (message: string, detail?: string, field?: string) => new ApiError(400, "INVALID_ARGUMENT", message, detail, field);
+export const notFound = (message: string, detail?: string) => new ApiError(404, "NOT_FOUND", message, detail);
+
+const FAILURE_STATUS: Record<Failure["code"], [ContentfulStatusCode, ErrorCode]> = {
+  GROUP_NOT_FOUND: [404, "NOT_FOUND"],
+  MACHINE_NOT_FOUND: [404, "NOT_FOUND"],
+  INVALID: [400, "INVALID_ARGUMENT"],
+  CONFLICT: [409, "CONFLICT"],
+  IDEMPOTENCY_CONFLICT: [422, "IDEMPOTENCY_CONFLICT"],
+};
+
+/** Turns a Durable Object's failure result into the error a route throws. */
+export function fromFailure(f: Failure, subject?: string): ApiError {
+  const [status, code] = FAILURE_STATUS[f.code];
+  return new ApiError(status, code, subject ? `${subject}: ${f.message}` : f.message, f.code);
+}
+
+/** The success of a Durable Object result, or the failure thrown as the route's error. */
+export function unwrap<R extends { ok: true } | Failure>(r: R, subject?: string): Extract<R, { ok: true }> {
+  if (!r.ok) throw fromFailure(r as Failure, subject);
+  return r as Extract<R, { ok: true }>;
+}
+
+type Renderer = (c: Context<AppEnv>, e: ApiError) => Response;
+
+const renderers: readonly { prefix: string; render: Renderer }[] = [
+  // elastisys cloud pool API: {message, detail}
+  { prefix: "/cloudpools", render: (c, e) => c.json({ message: e.message, detail: e.detail ?? e.code }, e.status) },
+];
+
+/** The default shape, for /admin, /healthz and unknown paths. */
+const genericRenderer: Renderer = (c, e) => c.json({ error: e.code, message: e.message, ...(e.detail ? { detail: e.detail } : {}) }, e.status);
+
+export function renderError(c: Context<AppEnv>, err: unknown): Response {
+  let e: ApiError;
+  if (err instanceof ApiError) e = err;
+  else if (err instanceof HTTPException) {
+    const status = err.status as ContentfulStatusCode;
+    const code: ErrorCode = status === 413 ? "PAYLOAD_TOO_LARGE" : status === 401 ? "UNAUTHORIZED" : status >= 500 ? "INTERNAL" : "INVALID_ARGUMENT";
+    e = new ApiError(status, code, err.message || "request failed");
+  } else {
+    console.error("unhandled error", c.get("requestId"), err);
+    e = new ApiError(500, "INTERNAL", "internal error", `request ${c.get("requestId") ?? ""}`.trim());
+  }
+  const path = new URL(c.req.url).pathname;
+  const r = renderers.find((x) => path === x.prefix || path.startsWith(x.prefix + "/"));
+  return (r?.render ?? genericRenderer)(c, e);
+}

@@ -1,0 +1,11 @@
+// Hono's generic types, declared once for every sub-app.
+import type { Env } from "../env";
+
+export interface AppEnv {
+  Bindings: Env;
+  Variables: {
+    requestId: string;
+    /** The tenant of the presented credential (set by the tenant auth middleware). */
+    tenantId: string;
+  };
+}

@@ -1,0 +1,61 @@
+// The outbox: ledger entries are written to DO storage in the same transaction as the state change
+// and pushed to D1 afterwards; a failed push is retried on the `outbox` timer with backoff, so an
+// accepted mutation is never lost (DESIGN.md, "Durable Object rules").
+import type { OutboxEntry } from "../db/ledger";
+import type { OperationRecord } from "../domain/operations";
+
+interface Row {
+  kind: string;
+  key: string;
+  rev: number;
+  payload: string;
+}
+
+export interface PendingEntry {
+  kind: string;
+  key: string;
+  rev: number;
+  entry: OutboxEntry;
+}
+
+export class Outbox {
+  constructor(private readonly storage: DurableObjectStorage) {}
+
+  static readonly schema = `CREATE TABLE IF NOT EXISTS outbox (kind TEXT NOT NULL, key TEXT NOT NULL, rev INTEGER NOT NULL, payload TEXT NOT NULL, PRIMARY KEY (kind, key))`;
+
+  /** Adds or replaces the entry for (kind, key): only the newest version of a record is pushed. */
+  put(entry: OutboxEntry): void {
+    const key = entry.kind === "operation" ? entry.record.id : `${entry.row.tenantId}/${entry.row.name}`;
+    this.storage.sql.exec(
+      `INSERT INTO outbox (kind, key, rev, payload) VALUES (?, ?, 1, ?)
+       ON CONFLICT(kind, key) DO UPDATE SET rev = outbox.rev + 1, payload = excluded.payload`,
+      entry.kind,
+      key,
+      JSON.stringify(entry),
+    );
+  }
+
+  pending(): PendingEntry[] {
+    return this.storage.sql
+      .exec<Row & Record<string, SqlStorageValue>>(`SELECT kind, key, rev, payload FROM outbox ORDER BY rowid`)
+      .toArray()
+      .map((r) => ({ kind: r.kind, key: r.key, rev: r.rev, entry: JSON.parse(r.payload) as OutboxEntry }));
+  }
+
+  /** Operation records not yet in D1 (the read fallback for just-written history). */
+  pendingOperations(): OperationRecord[] {
+    return this.pending().flatMap((p) => (p.entry.kind === "operation" ? [p.entry.record] : []));
+  }
+
+  /** Drops what was pushed, unless a newer revision was written while the push was in flight. */
+  acknowledge(sent: PendingEntry[]): void {
+    for (const s of sent) this.storage.sql.exec(`DELETE FROM outbox WHERE kind = ? AND key = ? AND rev = ?`, s.kind, s.key, s.rev);
+  }
+
+  size(): number {
+    return this.storage.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM outbox`).one().n;
+  }
+}
+
+/** Retry delay after `attempts` failed pushes: 1 s, 2 s, 4 s … capped at 5 minutes. */
+export const outboxBackoffMs = (attempts: number) => Math.min(300_000, 1000 * 2 ** Math.max(0, attempts - 1));

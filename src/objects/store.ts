@@ -1,0 +1,61 @@
+// The group's live state in its Durable Object's SQLite storage, cached in memory. Writes go to
+// SQL first; the cache is reloaded whenever a transaction rolls back.
+import type { GroupState, Machine } from "../domain/model";
+
+const SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS machines (id TEXT PRIMARY KEY, data TEXT NOT NULL)`,
+];
+
+export class GroupStore {
+  group: GroupState | null = null;
+  machines = new Map<string, Machine>();
+
+  constructor(private readonly storage: DurableObjectStorage) {}
+
+  static readonly schema = SCHEMA;
+
+  load(): void {
+    const g = this.storage.sql.exec<{ value: string }>(`SELECT value FROM kv WHERE key = 'group'`).toArray()[0];
+    this.group = g ? (JSON.parse(g.value) as GroupState) : null;
+    this.machines = new Map(
+      this.storage.sql
+        .exec<{ id: string; data: string }>(`SELECT id, data FROM machines`)
+        .toArray()
+        .map((r) => [r.id, JSON.parse(r.data) as Machine]),
+    );
+  }
+
+  putGroup(g: GroupState): void {
+    this.storage.sql.exec(`INSERT OR REPLACE INTO kv (key, value) VALUES ('group', ?)`, JSON.stringify(g));
+    this.group = g;
+  }
+
+  dropGroup(): void {
+    this.storage.sql.exec(`DELETE FROM kv WHERE key = 'group'`);
+    this.storage.sql.exec(`DELETE FROM machines`);
+    this.group = null;
+    this.machines.clear();
+  }
+
+  putMachine(m: Machine): void {
+    this.storage.sql.exec(`INSERT OR REPLACE INTO machines (id, data) VALUES (?, ?)`, m.id, JSON.stringify(m));
+    this.machines.set(m.id, m);
+  }
+
+  dropMachine(id: string): void {
+    this.storage.sql.exec(`DELETE FROM machines WHERE id = ?`, id);
+    this.machines.delete(id);
+  }
+
+  /** Next value of the object's sequence (operation order, registry versions); survives deletion. */
+  nextSeq(): number {
+    const row = this.storage.sql
+      .exec<{ value: string }>(
+        `INSERT INTO kv (key, value) VALUES ('seq', '1')
+         ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1 RETURNING value`,
+      )
+      .one();
+    return Number(row.value);
+  }
+}

@@ -1,0 +1,79 @@
+// The embedded default provider: virtual machines whose lifecycle runs on the group's DO timers,
+// so `npm start` works with no cloud. REQUESTED → PENDING after requestDelayMs (launchtime and IPs
+// set) → RUNNING after bootDelayMs; terminate → TERMINATING → TERMINATED after terminateDelayMs.
+import type { Machine, MachineState, SimulatedProviderConfig } from "../domain/model";
+import type { Provider, ProviderChange } from "./types";
+
+export const simTimer = (machineId: string) => `sim:${machineId}`;
+
+interface StepPayload {
+  from: MachineState;
+}
+
+const randomInt = (maxExclusive: number) => crypto.getRandomValues(new Uint32Array(1))[0] % maxExclusive;
+
+export function newMachineId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(9));
+  return "i-" + [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("").slice(0, 17);
+}
+
+const privateIp = () => `10.${randomInt(256)}.${randomInt(256)}.${1 + randomInt(254)}`;
+const publicIp = () => `198.51.100.${1 + randomInt(254)}`;
+
+export function simulatedProvider(config: SimulatedProviderConfig): Provider {
+  const step = (m: Machine, at: number): ProviderChange["timers"][number] => ({
+    name: simTimer(m.id),
+    at,
+    payload: { from: m.machineState } satisfies StepPayload,
+  });
+
+  return {
+    launch(count, now) {
+      const machines: Machine[] = [];
+      for (let i = 0; i < count; i++) {
+        machines.push({
+          id: newMachineId(),
+          machineState: "REQUESTED",
+          serviceState: "UNKNOWN",
+          member: true,
+          requestedAt: now,
+          launchtime: null,
+          publicIps: [],
+          privateIps: [],
+          metadata: { provider: "simulated" },
+          terminateAt: null,
+          endedAt: null,
+        });
+      }
+      return { machines, timers: machines.map((m) => step(m, now + config.requestDelayMs)), clear: [] };
+    },
+
+    terminate(m, now) {
+      if (m.machineState === "REQUESTED") {
+        // Nothing was started yet: the request is simply withdrawn.
+        const machine: Machine = { ...m, machineState: "TERMINATED", terminateAt: null, endedAt: now };
+        return { machines: [machine], timers: [], clear: [simTimer(m.id)] };
+      }
+      if (m.machineState !== "PENDING" && m.machineState !== "RUNNING") return { machines: [], timers: [], clear: [] };
+      const machine: Machine = { ...m, machineState: "TERMINATING", terminateAt: null };
+      return { machines: [machine], timers: [step(machine, now + config.terminateDelayMs)], clear: [] };
+    },
+
+    step(m, payload, now) {
+      // Alarms are at-least-once: a step whose starting state has passed already is a no-op.
+      if ((payload as StepPayload | undefined)?.from !== m.machineState) return null;
+      switch (m.machineState) {
+        case "REQUESTED": {
+          const machine: Machine = { ...m, machineState: "PENDING", launchtime: now, privateIps: [privateIp()], publicIps: [publicIp()] };
+          return { machines: [machine], timers: [step(machine, now + config.bootDelayMs)], clear: [] };
+        }
+        case "PENDING":
+          return { machines: [{ ...m, machineState: "RUNNING" }], timers: [], clear: [] };
+        case "TERMINATING":
+          return { machines: [{ ...m, machineState: "TERMINATED", endedAt: now }], timers: [], clear: [] };
+        default:
+          return null;
+      }
+    },
+  };
+}

@@ -1,0 +1,43 @@
+// Admin API: issue and revoke tenant tokens (DESIGN.md, "Identity, auth, tenancy").
+import { Hono } from "hono";
+import { and, eq, isNull } from "drizzle-orm";
+import { ledgerDb } from "../db/ledger";
+import * as schema from "../db/schema";
+import { TENANT_ID_RE, newToken } from "../auth/tokens";
+import { adminAuth } from "../http/auth";
+import { badRequest, notFound } from "../http/errors";
+import type { AppEnv } from "../http/types";
+
+export const admin = new Hono<AppEnv>();
+
+admin.use("*", adminAuth);
+
+admin.use("/tenants/:tenant/*", async (c, next) => {
+  if (!TENANT_ID_RE.test(c.req.param("tenant")!)) {
+    throw badRequest("invalid tenant id", "lowercase letters, digits, '-' and '_', 1 to 63 characters, starting with a letter or digit", "tenant");
+  }
+  await next();
+});
+
+admin.post("/tenants/:tenant/tokens", async (c) => {
+  const tenantId = c.req.param("tenant");
+  const { tokenId, token, tokenHash } = await newToken();
+  const db = ledgerDb(c.env.DB);
+  const now = Date.now();
+  await db.batch([
+    db.insert(schema.tenants).values({ id: tenantId, createdAt: now }).onConflictDoNothing(),
+    db.insert(schema.tokens).values({ id: tokenId, tenantId, tokenHash, createdAt: now }),
+  ]);
+  return c.json({ token, token_id: tokenId, tenant_id: tenantId }, 201);
+});
+
+admin.delete("/tenants/:tenant/tokens/:tokenId", async (c) => {
+  const { tenant, tokenId } = c.req.param();
+  const res = await ledgerDb(c.env.DB)
+    .update(schema.tokens)
+    .set({ revokedAt: Date.now() })
+    .where(and(eq(schema.tokens.id, tokenId), eq(schema.tokens.tenantId, tenant), isNull(schema.tokens.revokedAt)))
+    .returning({ id: schema.tokens.id });
+  if (res.length === 0) throw notFound(`token '${tokenId}' of tenant '${tenant}' not found`);
+  return c.body(null, 204);
+});

@@ -1,0 +1,32 @@
+// The elastisys 2.0 wire formats.
+import type { Machine } from "../../domain/model";
+import type { OperationRecord } from "../../domain/operations";
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export function machineJson(m: Machine) {
+  return {
+    id: m.id,
+    machineState: m.machineState,
+    serviceState: m.serviceState,
+    launchtime: iso(m.launchtime),
+    publicIps: m.publicIps,
+    privateIps: m.privateIps,
+    metadata: m.metadata,
+  };
+}
+
+export function activityJson(r: OperationRecord) {
+  return {
+    id: r.id,
+    type: r.type,
+    status: r.status,
+    dialect: r.dialect,
+    timestamp: iso(r.createdAt),
+    idempotencyKey: r.idempotencyKey,
+    actionId: r.actionId,
+    request: r.request === null ? null : JSON.parse(r.request),
+    result: r.result === null ? null : JSON.parse(r.result),
+    cause: r.cause,
+  };
+}

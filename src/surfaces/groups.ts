@@ -1,0 +1,36 @@
+// Shared by every dialect: which Durable Object holds a group, and the command context a dialect
+// passes along with each command.
+import type { Context } from "hono";
+import type { CommandContext, Dialect } from "../domain/operations";
+import { badRequest } from "../http/errors";
+import type { AppEnv } from "../http/types";
+
+/** Group names shared by all dialects (a stricter dialect may narrow them). */
+export const GROUP_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+
+/** One Durable Object per (tenant, group): the same name in two tenants is two objects. */
+export function groupStub(c: Context<AppEnv>, name: string) {
+  const ns = c.env.GROUPS;
+  return ns.get(ns.idFromName(`${c.get("tenantId")}:group:${name}`));
+}
+
+const KEY_RE = /^[\x21-\x7e]{1,255}$/;
+
+/** Optional `Idempotency-Key` header: 1–255 visible ASCII characters. */
+export function idempotencyKey(c: Context<AppEnv>): string | null {
+  const key = c.req.header("Idempotency-Key");
+  if (key === undefined) return null;
+  if (!KEY_RE.test(key)) throw badRequest("invalid Idempotency-Key header", "1 to 255 visible ASCII characters", "Idempotency-Key");
+  return key;
+}
+
+export function commandContext(c: Context<AppEnv>, dialect: Dialect, group: string): CommandContext {
+  return {
+    tenantId: c.get("tenantId"),
+    group,
+    dialect,
+    requestId: c.get("requestId"),
+    idempotencyKey: idempotencyKey(c),
+    actionId: c.req.header("X-Orch-Action-Id") ?? null,
+  };
+}
