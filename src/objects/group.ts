@@ -312,8 +312,7 @@ export class GroupObject extends DurableObject<Env> {
       throw err;
     }
     if (!result.ok || result.replayed) return result;
-    await this.#timers.rearm(now);
-    await this.#flush();
+    await this.#flush(); // re-arms the alarm too
     return result;
   }
 
