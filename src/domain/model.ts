@@ -36,6 +36,9 @@ export interface GroupState {
   name: string;
   config: GroupConfig;
   desiredSize: number;
+  /** Bounds of the desired size (KraftCloud autoscale min_size/max_size); 0 and MAX_GROUP_SIZE when unset. */
+  minSize: number;
+  maxSize: number;
   createdAt: number;
   updatedAt: number;
 }
@@ -71,6 +74,9 @@ export const DEFAULT_CONFIG: GroupConfig = {
 export const MAX_GROUP_SIZE = 1000;
 /** How long a TERMINATED or REJECTED machine stays listed in the pool. */
 export const ENDED_MACHINE_RETENTION_MS = 60_000;
+
+/** A desired size moved by a relative change (decrement, attach) stays within the group's bounds. */
+export const clampDesired = (g: GroupState, n: number) => Math.min(g.maxSize, Math.max(g.minSize, n));
 
 export const isAllocated = (m: Machine) => ALLOCATED_STATES.has(m.machineState);
 

@@ -6,6 +6,7 @@ import type { Env } from "../env";
 import { writeLedger } from "../db/ledger";
 import {
   DEFAULT_CONFIG,
+  clampDesired,
   MAX_GROUP_SIZE,
   isAllocated,
   poolSize,
@@ -101,7 +102,7 @@ export class GroupObject extends DurableObject<Env> {
       const config: GroupConfig = { ...base, ...patch, provider };
       const group: GroupState = prior
         ? { ...prior, config, updatedAt: now }
-        : { tenantId: ctx.tenantId, name: ctx.group, config, desiredSize: 0, createdAt: now, updatedAt: now };
+        : { tenantId: ctx.tenantId, name: ctx.group, config, desiredSize: 0, minSize: 0, maxSize: MAX_GROUP_SIZE, createdAt: now, updatedAt: now };
       this.#store.putGroup(group);
       this.#registry(now);
       if (!prior || prior.config.updatePeriodSeconds !== config.updatePeriodSeconds) {
@@ -116,8 +117,8 @@ export class GroupObject extends DurableObject<Env> {
 
   async setDesiredSize(ctx: CommandContext, desiredSize: number): Promise<CommandResult<{ before: number; desiredSize: number }>> {
     return this.#command(ctx, "pool.set_desired_size", { desiredSize }, (now, g) => {
-      if (!Number.isInteger(desiredSize) || desiredSize < 0 || desiredSize > MAX_GROUP_SIZE) {
-        return fail("INVALID", `desiredSize must be an integer in [0, ${MAX_GROUP_SIZE}]`);
+      if (!Number.isInteger(desiredSize) || desiredSize < g.minSize || desiredSize > g.maxSize) {
+        return fail("INVALID", `desiredSize must be an integer within the group's bounds [${g.minSize}, ${g.maxSize}]`);
       }
       const before = g.desiredSize;
       this.#store.putGroup({ ...g, desiredSize, updatedAt: now });
@@ -133,7 +134,7 @@ export class GroupObject extends DurableObject<Env> {
       if (!m) return fail("MACHINE_NOT_FOUND", `machine '${machineId}' is not a member of the pool`);
       // Terminating a machine that is already on its way out changes nothing (no second decrement).
       if (!isAllocated(m)) return { ok: true, desiredSize: g.desiredSize };
-      const desiredSize = decrementDesiredSize ? Math.max(0, g.desiredSize - 1) : g.desiredSize;
+      const desiredSize = decrementDesiredSize ? clampDesired(g, g.desiredSize - 1) : g.desiredSize;
       this.#store.putGroup({ ...g, desiredSize, updatedAt: now });
       this.#apply(providerFor(g.config.provider).terminate(m, now));
       const op = this.#op(ctx, now, "machine.terminate", {
@@ -149,7 +150,7 @@ export class GroupObject extends DurableObject<Env> {
     return this.#command(ctx, "machine.detach", { machineId, decrementDesiredSize }, (now, g) => {
       const m = this.#member(machineId);
       if (!m || !isAllocated(m)) return fail("MACHINE_NOT_FOUND", `machine '${machineId}' is not an active member of the pool`);
-      const desiredSize = decrementDesiredSize ? Math.max(0, g.desiredSize - 1) : g.desiredSize;
+      const desiredSize = decrementDesiredSize ? clampDesired(g, g.desiredSize - 1) : g.desiredSize;
       this.#store.putGroup({ ...g, desiredSize, updatedAt: now });
       this.#store.putMachine({ ...m, member: false, terminateAt: null });
       this.#timers.clear(`terminate:${m.id}`);
@@ -167,7 +168,7 @@ export class GroupObject extends DurableObject<Env> {
       const m = this.#store.machines.get(machineId);
       if (!m || !isAllocated(m)) return fail("MACHINE_NOT_FOUND", `machine '${machineId}' is not known to the pool's provider`);
       if (m.member) return { ok: true, desiredSize: g.desiredSize };
-      const desiredSize = Math.min(MAX_GROUP_SIZE, g.desiredSize + 1);
+      const desiredSize = clampDesired(g, g.desiredSize + 1);
       this.#store.putGroup({ ...g, desiredSize, updatedAt: now });
       this.#store.putMachine({ ...m, member: true });
       const op = this.#op(ctx, now, "machine.attach", { request: { machineId }, result: { machineId, desiredSize: { before: g.desiredSize, after: desiredSize } } });
