@@ -20,6 +20,7 @@ import {
 import { fail, fingerprint, type CommandContext, type CommandResult, type OperationRecord, type Result } from "../domain/operations";
 import { planReconcile } from "../domain/reconcile";
 import { providerFor } from "../providers";
+import { simulatorEvent, type SimulatorEvent } from "../providers/simulated";
 import type { ProviderChange } from "../providers/types";
 import { IdempotencyStore } from "./idempotency";
 import { Outbox, outboxBackoffMs } from "./outbox";
@@ -34,7 +35,7 @@ class Rejected {
 /** A partial provider block keeps the delays it does not name (from the current or default config). */
 export type ConfigPatch = Partial<Omit<GroupConfig, "provider">> & { provider?: Partial<ProviderConfig> & Pick<ProviderConfig, "type"> };
 
-export type SimulatorEvent = { type: "machine.crashed"; machineId: string } | { type: "machine.appeared" };
+export type { SimulatorEvent };
 
 interface ReconcileCause {
   text: string;
@@ -209,19 +210,11 @@ export class GroupObject extends DurableObject<Env> {
   async simulate(ctx: CommandContext, event: SimulatorEvent): Promise<CommandResult<{ machine: Machine }>> {
     return this.#command(ctx, "simulator.event", event, (now, g) => {
       if (g.config.provider.type !== "simulated") return fail("CONFLICT", "simulator events apply to the simulated provider only");
-      let machine: Machine;
-      if (event.type === "machine.crashed") {
-        const m = this.#store.machines.get(event.machineId);
-        if (!m || !isAllocated(m)) return fail("MACHINE_NOT_FOUND", `machine '${event.machineId}' is not running`);
-        machine = { ...m, machineState: "TERMINATED", terminateAt: null, endedAt: now };
-        this.#timers.clear(`sim:${m.id}`);
-      } else {
-        const [launched] = providerFor(g.config.provider).launch(1, now).machines;
-        machine = { ...launched, machineState: "RUNNING", launchtime: now, privateIps: ["10.255.0.1"], publicIps: ["198.51.100.254"], metadata: { provider: "simulated", origin: "external" } };
-      }
-      this.#store.putMachine(machine);
-      this.#op(ctx, now, "simulator.event", { request: event, result: { machine } });
-      return { ok: true, machine };
+      const r = simulatorEvent(event, this.#store.machines, now);
+      if (!r.ok) return fail("MACHINE_NOT_FOUND", r.message);
+      this.#apply({ machines: [r.machine], timers: [], clear: r.clear });
+      this.#op(ctx, now, "simulator.event", { request: event, result: { machine: r.machine } });
+      return { ok: true, machine: r.machine };
     });
   }
 

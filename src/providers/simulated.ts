@@ -77,3 +77,34 @@ export function simulatedProvider(config: SimulatedProviderConfig): Provider {
     },
   };
 }
+
+/**
+ * Events that happen to simulated machines outside Scalegate (a crash, a request the cloud
+ * rejects, a machine someone else launched into the pool), so drift correction can be seen without
+ * a cloud. Returns the machine's new record, or why the event does not apply.
+ */
+export type SimulatorEvent =
+  | { type: "machine.crashed"; machineId: string }
+  | { type: "machine.rejected"; machineId: string }
+  | { type: "machine.appeared" };
+
+export function simulatorEvent(
+  event: SimulatorEvent,
+  machines: ReadonlyMap<string, Machine>,
+  now: number,
+): { ok: true; machine: Machine; clear: string[] } | { ok: false; message: string } {
+  if (event.type === "machine.appeared") {
+    const base = simulatedProvider({ type: "simulated", requestDelayMs: 0, bootDelayMs: 0, terminateDelayMs: 0 }).launch(1, now).machines[0];
+    const machine: Machine = { ...base, machineState: "RUNNING", launchtime: now, privateIps: [privateIp()], publicIps: [publicIp()], metadata: { provider: "simulated", origin: "external" } };
+    return { ok: true, machine, clear: [] };
+  }
+  const m = machines.get(event.machineId);
+  if (event.type === "machine.crashed") {
+    if (!m || (m.machineState !== "REQUESTED" && m.machineState !== "PENDING" && m.machineState !== "RUNNING")) {
+      return { ok: false, message: `machine '${event.machineId}' is not running` };
+    }
+    return { ok: true, machine: { ...m, machineState: "TERMINATED", terminateAt: null, endedAt: now }, clear: [simTimer(m.id)] };
+  }
+  if (!m || m.machineState !== "REQUESTED") return { ok: false, message: `machine '${event.machineId}' is not REQUESTED` };
+  return { ok: true, machine: { ...m, machineState: "REJECTED", endedAt: now }, clear: [simTimer(m.id)] };
+}

@@ -34,6 +34,7 @@ export const serviceStateBody = z.strictObject({
 
 export const simulatorEventBody = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("machine.crashed"), machineId: z.string().min(1).max(128) }),
+  z.strictObject({ type: z.literal("machine.rejected"), machineId: z.string().min(1).max(128) }),
   z.strictObject({ type: z.literal("machine.appeared") }),
 ]);
 
