@@ -1,0 +1,50 @@
+// Step scaling policies (KraftCloud autoscale v1): the wire shape, snake_case as on the wire, so a
+// validated policy can be stored and answered back without a mapping layer.
+
+export const ADJUSTMENT_TYPES = ["change", "exact", "percent"] as const;
+export type AdjustmentType = (typeof ADJUSTMENT_TYPES)[number];
+
+/** KraftCloud: "You can define up to 8 autoscale policies per service." */
+export const MAX_POLICIES_PER_GROUP = 8;
+/** KraftCloud: "Each step policy can define up to 4 steps." */
+export const MAX_STEPS_PER_POLICY = 4;
+/** The seed's policy name limit (shorter than the 255 of the schema's basename). */
+export const MAX_POLICY_NAME_LENGTH = 31;
+/** Bounds and adjustments are int32 in the schema; |x| ≤ 2^31 - 1 keeps responses schema-valid. */
+export const INT32_LIMIT = 2_147_483_647;
+
+/**
+ * One step: applies when lower_bound ≤ metric < upper_bound (AWS semantics, DESIGN.md).
+ * `null` is unbounded in that direction; at most one of the two is null.
+ */
+export type StepPolicyStep = {
+  lower_bound: number | null;
+  upper_bound: number | null;
+  adjustment: number;
+};
+
+/** A validated, normalized policy (what `validatePolicy` returns and `evaluate` consumes). */
+export type StepPolicy = {
+  name: string;
+  type: "step";
+  metric: "cpu";
+  adjustment_type: AdjustmentType;
+  steps: StepPolicyStep[];
+};
+
+/**
+ * What a client may send: every field optional and loosely typed, because the domain rule, not
+ * the surface, decides what is wrong and names the rule. A missing bound means null.
+ */
+export type StepPolicyStepInput = {
+  lower_bound?: number | null;
+  upper_bound?: number | null;
+  adjustment?: number;
+};
+export type StepPolicyInput = {
+  name?: string;
+  type?: string;
+  metric?: string;
+  adjustment_type?: string;
+  steps?: StepPolicyStepInput[];
+};
