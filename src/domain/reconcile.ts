@@ -30,8 +30,12 @@ export function planReconcile(group: GroupState, machines: Machine[], now: numbe
 
   for (const m of machines) {
     if (m.endedAt !== null && now - m.endedAt >= ENDED_MACHINE_RETENTION_MS) plan.forget.push(m.id);
+    if (!m.member || !isAllocated(m) || m.terminateAt === null) continue;
+    // OUT_OF_SERVICE machines are never victims: a termination chosen before it was taken out of
+    // service is called off (it is kept for inspection and does not count anyway).
+    if (m.serviceState === "OUT_OF_SERVICE") plan.unschedule.push(m.id);
     // A pending termination that has come due (its timer may have been lost or not run yet).
-    if (m.member && isAllocated(m) && m.terminateAt !== null && m.terminateAt <= now) plan.terminate.push(m.id);
+    else if (m.terminateAt <= now) plan.terminate.push(m.id);
   }
 
   const effective = machines.filter(isEffective);
@@ -40,7 +44,7 @@ export function planReconcile(group: GroupState, machines: Machine[], now: numbe
   if (diff > 0) {
     // Prefer calling off pending terminations: the machines are already running.
     const scheduled = machines
-      .filter((m) => m.member && isAllocated(m) && m.terminateAt !== null && m.terminateAt > now)
+      .filter((m) => m.member && isAllocated(m) && m.terminateAt !== null && m.terminateAt > now && m.serviceState !== "OUT_OF_SERVICE")
       .sort((a, b) => b.terminateAt! - a.terminateAt!);
     for (const m of scheduled) {
       if (diff === 0) break;

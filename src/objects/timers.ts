@@ -45,9 +45,17 @@ export class Timers {
     for (const t of this.all()) if (!keep.has(t.name)) this.clear(t.name);
   }
 
-  /** Removes a timer that ran, unless its handler re-armed it for later. */
+  /**
+   * Removes a timer that ran, unless its handler re-armed it: a new due time, or a new payload at
+   * the same millisecond (a lifecycle step whose successor has a zero delay).
+   */
   consume(t: Timer): void {
-    this.storage.sql.exec(`DELETE FROM timers WHERE name = ? AND due_ms = ?`, t.name, t.dueMs);
+    this.storage.sql.exec(
+      `DELETE FROM timers WHERE name = ? AND due_ms = ? AND payload IS ?`,
+      t.name,
+      t.dueMs,
+      t.payload === undefined ? null : JSON.stringify(t.payload),
+    );
   }
 
   due(now: number): Timer[] {
