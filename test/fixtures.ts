@@ -1,0 +1,47 @@
+// Plain-data fixtures for the pure domain and provider tests (no Workers APIs involved).
+import { DEFAULT_CONFIG, MAX_GROUP_SIZE, type GroupConfig, type GroupState, type Machine } from "../src/domain/model";
+
+export const MINUTE = 60_000;
+export const HOUR = 3_600_000;
+/** A fixed, arbitrary "now" for the pure tests: the functions take the clock as an argument. */
+export const NOW = Date.UTC(2026, 3, 20, 12, 0, 0);
+
+/** A RUNNING, IN_SERVICE member launched an hour before NOW unless told otherwise. */
+export function machine(id: string, over: Partial<Machine> = {}): Machine {
+  return {
+    id,
+    machineState: "RUNNING",
+    serviceState: "IN_SERVICE",
+    member: true,
+    requestedAt: NOW - HOUR - MINUTE,
+    launchtime: NOW - HOUR,
+    publicIps: [],
+    privateIps: [],
+    metadata: {},
+    terminateAt: null,
+    endedAt: null,
+    ...over,
+  };
+}
+
+/** A REQUESTED member (nothing launched yet). */
+export const requested = (id: string, requestedAt: number, over: Partial<Machine> = {}) =>
+  machine(id, { machineState: "REQUESTED", serviceState: "UNKNOWN", requestedAt, launchtime: null, ...over });
+
+export function group(desiredSize: number, config: Partial<GroupConfig> = {}): GroupState {
+  return { tenantId: "t", name: "g", config: { ...DEFAULT_CONFIG, ...config }, desiredSize, minSize: 0, maxSize: MAX_GROUP_SIZE, createdAt: NOW - HOUR, updatedAt: NOW - HOUR };
+}
+
+export const ids = (ms: { id: string }[]) => ms.map((m) => m.id);
+
+/** Fisher–Yates with a fixed seed, so that "the order of the input does not matter" is checked reproducibly. */
+export function shuffled<T>(xs: T[], seed = 7): T[] {
+  const out = [...xs];
+  let s = seed;
+  for (let i = out.length - 1; i > 0; i--) {
+    s = (s * 1103515245 + 12345) % 2 ** 31;
+    const j = s % (i + 1);
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
