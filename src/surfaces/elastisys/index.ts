@@ -106,7 +106,12 @@ elastisys.get("/:pool/activities", async (c) => {
   const [exists, pending, stored] = await Promise.all([
     stub.getConfig(),
     stub.pendingOperations(),
-    listTargetOperations(c.env.DB, { tenantId: c.get("tenantId"), targetKind: "group", targetId: c.req.param("pool"), limit }),
+    // While D1 is unreachable the pool's outbox still holds everything written since it went away.
+    listTargetOperations(c.env.DB, { tenantId: c.get("tenantId"), targetKind: "group", targetId: c.req.param("pool"), limit }).catch((err) => {
+      console.warn("activities: D1 read failed, serving the pool's unflushed records only", String(err));
+      c.header("Warning", '199 scalegate "ledger unavailable: only records not yet in D1 are listed"');
+      return [];
+    }),
   ]);
   // A deleted pool keeps its history; a pool that never existed has none to show.
   if (!exists.ok && stored.length === 0 && pending.length === 0) throw fromFailure(exists as Failure, `pool '${c.req.param("pool")}'`);

@@ -1,0 +1,144 @@
+// What a command or a timer handler sees while it runs inside the group's storage transaction:
+// the state, the clock, and the effects it may have (machine changes through the provider,
+// timers, ledger records, reconcile). Everything written here commits or rolls back together.
+import { isAllocated, type GroupState, type Machine } from "../domain/model";
+import type { CommandContext, OperationRecord } from "../domain/operations";
+import { planReconcile } from "../domain/reconcile";
+import { providerFor } from "../providers";
+import type { Provider, ProviderChange } from "../providers/types";
+import type { Outbox } from "./outbox";
+import type { GroupStore } from "./store";
+import type { Timers } from "./timers";
+
+export interface ReconcileCause {
+  text: string;
+  /** The launch replaces lost members (recorded as machine.replaced). */
+  replace?: boolean;
+}
+
+/** A pending outbox push is retried this soon even if the isolate dies before pushing it. */
+const OUTBOX_SAFETY_MS = 5_000;
+
+export const terminateTimer = (machineId: string) => `terminate:${machineId}`;
+
+export class GroupTx {
+  constructor(
+    readonly now: number,
+    /** The request being served; null for timer handlers (records are then `dialect: system`). */
+    readonly ctx: CommandContext | null,
+    readonly store: GroupStore,
+    readonly timers: Timers,
+    private readonly outbox: Outbox,
+  ) {}
+
+  /** The group; commands only run on an existing group (the runner checks). */
+  get group(): GroupState {
+    return this.store.group!;
+  }
+
+  setGroup(patch: Partial<GroupState>): GroupState {
+    const g = { ...this.group, ...patch, updatedAt: this.now };
+    this.store.putGroup(g);
+    return g;
+  }
+
+  machine(id: string): Machine | undefined {
+    return this.store.machines.get(id);
+  }
+
+  member(id: string): Machine | null {
+    const m = this.store.machines.get(id);
+    return m && m.member ? m : null;
+  }
+
+  provider(): Provider {
+    return providerFor(this.group.config.provider);
+  }
+
+  apply(change: ProviderChange): void {
+    for (const m of change.machines) this.store.putMachine(m);
+    for (const name of change.clear) this.timers.clear(name);
+    for (const t of change.timers) this.timers.set(t.name, t.at, t.payload);
+  }
+
+  /** Writes an operation record to the outbox (same transaction as the change it records). */
+  op(type: string, fields: { request?: unknown; result?: unknown; cause?: string } = {}, ctx = this.ctx): OperationRecord {
+    const g = this.store.group;
+    const record: OperationRecord = {
+      id: crypto.randomUUID(),
+      tenantId: ctx?.tenantId ?? g!.tenantId,
+      targetKind: "group",
+      targetId: ctx?.group ?? g!.name,
+      dialect: ctx?.dialect ?? "system",
+      type,
+      status: "succeeded",
+      idempotencyKey: ctx?.idempotencyKey ?? null,
+      actionId: ctx?.actionId ?? null,
+      request: fields.request === undefined ? null : JSON.stringify(fields.request),
+      result: fields.result === undefined ? null : JSON.stringify(fields.result),
+      cause: fields.cause ?? (ctx ? `request ${ctx.requestId}` : null),
+      createdAt: this.now,
+      updatedAt: this.now,
+      completedAt: this.now,
+      seq: this.store.nextSeq(),
+      version: 1,
+    };
+    this.outbox.put({ kind: "operation", record });
+    this.timers.setEarliest("outbox", this.now + OUTBOX_SAFETY_MS);
+    return record;
+  }
+
+  /** Queues the group's registry row (what tenants list); `deleted` marks its removal. */
+  registry(deleted?: GroupState): void {
+    const g = deleted ?? this.group;
+    this.outbox.put({
+      kind: "group",
+      row: {
+        tenantId: g.tenantId,
+        name: g.name,
+        providerType: g.config.provider.type,
+        createdAt: g.createdAt,
+        updatedAt: this.now,
+        deletedAt: deleted ? this.now : null,
+        version: this.store.nextSeq(),
+      },
+    });
+    this.timers.setEarliest("outbox", this.now + OUTBOX_SAFETY_MS);
+  }
+
+  /** Brings the effective member count to the desired size; records every activity. */
+  reconcile(cause: ReconcileCause): void {
+    const now = this.now;
+    const provider = this.provider();
+    const plan = planReconcile(this.group, [...this.store.machines.values()], now);
+    const activity = (type: string, result: unknown) => this.op(type, { result, cause: cause.text }, null);
+
+    for (const id of plan.forget) this.store.dropMachine(id);
+    for (const id of plan.unschedule) {
+      this.store.putMachine({ ...this.machine(id)!, terminateAt: null });
+      this.timers.clear(terminateTimer(id));
+      activity("machine.termination_cancelled", { machineId: id });
+    }
+    for (const id of [...plan.cancel, ...plan.terminate]) {
+      const m = this.machine(id)!;
+      this.apply(provider.terminate(m, now));
+      this.timers.clear(terminateTimer(id));
+      activity("machine.terminated", { machineId: id, machineState: m.machineState });
+    }
+    for (const { id, at } of plan.schedule) {
+      this.store.putMachine({ ...this.machine(id)!, terminateAt: at });
+      this.timers.set(terminateTimer(id), at);
+      activity("machine.termination_scheduled", { machineId: id, terminateAt: new Date(at).toISOString() });
+    }
+    if (plan.launch > 0) {
+      const change = provider.launch(plan.launch, now);
+      this.apply(change);
+      activity(cause.replace ? "machine.replaced" : "machine.launched", { count: plan.launch, machineIds: change.machines.map((m) => m.id) });
+    }
+  }
+
+  /** Ids of the machines the group's provider still runs (members or detached). */
+  allocatedIds(): string[] {
+    return [...this.store.machines.values()].filter(isAllocated).map((m) => m.id);
+  }
+}
