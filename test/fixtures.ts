@@ -1,5 +1,5 @@
 // Plain-data fixtures for the pure domain and provider tests (no Workers APIs involved).
-import { DEFAULT_CONFIG, MAX_GROUP_SIZE, type GroupConfig, type GroupState, type Machine } from "../src/domain/model";
+import { DEFAULT_CONFIG, newGroup, type GroupConfig, type GroupState, type Machine } from "../src/domain/model";
 
 export const MINUTE = 60_000;
 export const HOUR = 3_600_000;
@@ -10,6 +10,13 @@ export const NOW = Date.UTC(2026, 3, 20, 12, 0, 0);
 export function machine(id: string, over: Partial<Machine> = {}): Machine {
   return {
     id,
+    uuid: `00000000-0000-4000-8000-${id.replace(/[^0-9a-f]/g, "").padStart(12, "0").slice(-12)}`,
+    name: id,
+    origin: "pool",
+    spec: null,
+    retained: false,
+    standby: false,
+    scaleToZero: null,
     machineState: "RUNNING",
     serviceState: "IN_SERVICE",
     member: true,
@@ -29,7 +36,7 @@ export const requested = (id: string, requestedAt: number, over: Partial<Machine
   machine(id, { machineState: "REQUESTED", serviceState: "UNKNOWN", requestedAt, launchtime: null, ...over });
 
 export function group(desiredSize: number, config: Partial<GroupConfig> = {}): GroupState {
-  return { tenantId: "t", name: "g", config: { ...DEFAULT_CONFIG, ...config }, desiredSize, minSize: 0, maxSize: MAX_GROUP_SIZE, createdAt: NOW - HOUR, updatedAt: NOW - HOUR };
+  return { ...newGroup("t", "g", "00000000-0000-8000-8000-000000000000", { ...DEFAULT_CONFIG, ...config }, NOW - HOUR), desiredSize };
 }
 
 export const ids = (ms: { id: string }[]) => ms.map((m) => m.id);

@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import type { Machine } from "../src/domain/model";
 import { simTimer, simulatedProvider, simulatorEvent } from "../src/providers/simulated";
+import { POOL_TEMPLATE } from "../src/providers/types";
 import { NOW } from "./fixtures";
 
 const config = { type: "simulated" as const, requestDelayMs: 200, bootDelayMs: 1000, terminateDelayMs: 500 };
@@ -10,7 +11,7 @@ const sim = simulatedProvider(config);
 
 /** Walks one machine from launch to RUNNING, each step at the time its timer is due. */
 function launchToRunning(now = NOW) {
-  const launched = sim.launch(1, now);
+  const launched = sim.launch(1, now, POOL_TEMPLATE("g"));
   const requestedM = launched.machines[0];
   const pending = sim.step(requestedM, launched.timers[0].payload, launched.timers[0].at)!;
   const pendingM = pending.machines[0];
@@ -30,7 +31,7 @@ function ipv4(ip: string): number[] {
 
 describe("simulated provider", () => {
   it("launch: `count` REQUESTED members at once, each with a step timer after requestDelayMs", () => {
-    const change = sim.launch(3, NOW);
+    const change = sim.launch(3, NOW, POOL_TEMPLATE("g"));
     expect(change.clear).toEqual([]);
     expect(change.machines).toHaveLength(3);
     for (const m of change.machines) {
@@ -39,7 +40,7 @@ describe("simulated provider", () => {
     }
     expect(new Set(change.machines.map((m) => m.id)).size).toBe(3);
     expect(change.timers).toEqual(change.machines.map((m) => ({ name: simTimer(m.id), at: NOW + 200, payload: { from: "REQUESTED" } })));
-    expect(sim.launch(0, NOW)).toEqual({ machines: [], timers: [], clear: [] });
+    expect(sim.launch(0, NOW, POOL_TEMPLATE("g"))).toEqual({ machines: [], timers: [], clear: [] });
   });
 
   it("REQUESTED → PENDING: launch time and addresses set, boot timer after bootDelayMs", () => {
@@ -103,7 +104,7 @@ describe("simulated provider", () => {
 
   it("uses each pool's own delays", () => {
     const slow = simulatedProvider({ type: "simulated", requestDelayMs: 7, bootDelayMs: 11, terminateDelayMs: 13 });
-    const l = slow.launch(1, NOW);
+    const l = slow.launch(1, NOW, POOL_TEMPLATE("g"));
     expect(l.timers[0].at).toBe(NOW + 7);
     const p = slow.step(l.machines[0], l.timers[0].payload, NOW + 7)!;
     expect(p.timers[0].at).toBe(NOW + 7 + 11);
@@ -112,7 +113,7 @@ describe("simulated provider", () => {
   });
 
   it("private addresses come from 10.0.0.0/8, public ones from 198.51.100.0/24 (host part 1–254)", () => {
-    const launched = sim.launch(300, NOW);
+    const launched = sim.launch(300, NOW, POOL_TEMPLATE("g"));
     for (const m of launched.machines) {
       const p = sim.step(m, { from: "REQUESTED" }, NOW + 200)!.machines[0];
       const [a, , , d] = ipv4(p.privateIps[0]);

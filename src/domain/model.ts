@@ -1,5 +1,6 @@
 // The one group model shared by every dialect (elastisys pool, KraftCloud service group, Quilt
 // node group). Plain data: the Durable Object persists it, the domain rules transform it.
+import type { AutoscaleState } from "./autoscale/state";
 
 /** JSON values: what crosses the Durable Object RPC boundary and lands in the ledger. */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
@@ -24,6 +25,28 @@ export interface SimulatedProviderConfig {
 }
 export type ProviderConfig = SimulatedProviderConfig;
 
+/** What an instance runs (KraftCloud instance creation; autoscale clones copy the master's). */
+export interface InstanceSpec {
+  image: string;
+  memoryMb: number;
+}
+
+/** Who asked for a machine: the pool's reconciler, an explicit instance creation, autoscale, or nobody we know. */
+export type MachineOrigin = "pool" | "instance" | "autoscale" | "external";
+
+export interface ScaleToZero {
+  policy: "on" | "off" | "idle";
+  cooldownTimeMs: number;
+}
+
+/** A KraftCloud service group's own definition (published ports, domains, connection limits). */
+export interface ServiceSpec {
+  services: { port: number; destination_port: number; handlers: string[] }[];
+  domains: { fqdn: string }[];
+  softLimit: number;
+  hardLimit: number;
+}
+
 export interface GroupConfig {
   provider: ProviderConfig;
   victimSelectionPolicy: VictimSelectionPolicy;
@@ -34,6 +57,12 @@ export interface GroupConfig {
 export interface GroupState {
   tenantId: string;
   name: string;
+  /** The group's UUID (KraftCloud service group uuid), derived from tenant and name. */
+  uuid: string;
+  /** Set when the group was created or configured as a KraftCloud service group. */
+  service: ServiceSpec | null;
+  /** KraftCloud autoscale, when configured: policies, bounds, warmup/cooldown state. */
+  autoscale: AutoscaleState | null;
   config: GroupConfig;
   desiredSize: number;
   /** Bounds of the desired size (KraftCloud autoscale min_size/max_size); 0 and MAX_GROUP_SIZE when unset. */
@@ -49,6 +78,16 @@ export interface GroupState {
  */
 export interface Machine {
   id: string;
+  /** KraftCloud instance identity. */
+  uuid: string;
+  name: string;
+  origin: MachineOrigin;
+  spec: InstanceSpec | null;
+  /** Explicit instances persist when stopped (KraftCloud); pool machines are forgotten once ended. */
+  retained: boolean;
+  /** Stopped by scale-to-zero: woken by traffic or a start call. */
+  standby: boolean;
+  scaleToZero: ScaleToZero | null;
   machineState: MachineState;
   serviceState: ServiceState;
   member: boolean;
@@ -75,6 +114,10 @@ export const MAX_GROUP_SIZE = 1000;
 /** How long a TERMINATED or REJECTED machine stays listed in the pool. */
 export const ENDED_MACHINE_RETENTION_MS = 60_000;
 
+export function newGroup(tenantId: string, name: string, uuid: string, config: GroupConfig, now: number): GroupState {
+  return { tenantId, name, uuid, service: null, autoscale: null, config, desiredSize: 0, minSize: 0, maxSize: MAX_GROUP_SIZE, createdAt: now, updatedAt: now };
+}
+
 /** A desired size moved by a relative change (decrement, attach) stays within the group's bounds. */
 export const clampDesired = (g: GroupState, n: number) => Math.min(g.maxSize, Math.max(g.minSize, n));
 
@@ -99,4 +142,17 @@ export function poolSize(group: GroupState, machines: Iterable<Machine>): PoolSi
     if (m.serviceState === "OUT_OF_SERVICE") outOfService++;
   }
   return { desiredSize: group.desiredSize, allocated, outOfService };
+}
+
+/**
+ * A group's UUID, derived from tenant and name (an RFC 9562 version 8 UUID over SHA-256), so every
+ * dialect and every edge location computes the same one without a lookup.
+ */
+export async function groupUuid(tenantId: string, name: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`scalegate:group:${tenantId}:${name}`)));
+  const b = digest.slice(0, 16);
+  b[6] = (b[6] & 0x0f) | 0x80;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const hex = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

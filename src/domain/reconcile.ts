@@ -29,7 +29,8 @@ export function planReconcile(group: GroupState, machines: Machine[], now: numbe
   const { victimSelectionPolicy: policy, instanceHourMarginSeconds: margin } = group.config;
 
   for (const m of machines) {
-    if (m.endedAt !== null && now - m.endedAt >= ENDED_MACHINE_RETENTION_MS) plan.forget.push(m.id);
+    // Retained machines (explicit KraftCloud instances) persist when stopped; the others are forgotten.
+    if (m.endedAt !== null && !m.retained && now - m.endedAt >= ENDED_MACHINE_RETENTION_MS) plan.forget.push(m.id);
     if (!m.member || !isAllocated(m) || m.terminateAt === null) continue;
     // OUT_OF_SERVICE machines are never victims: a termination chosen before it was taken out of
     // service is called off (it is kept for inspection and does not count anyway).
@@ -58,9 +59,11 @@ export function planReconcile(group: GroupState, machines: Machine[], now: numbe
   let excess = -diff;
   if (excess === 0) return plan;
 
+  // The autoscale master is never a victim (KraftCloud: it is the template the group clones).
+  const master = group.autoscale?.master ?? null;
   // Cancel outstanding requests first, newest first.
   const requested = effective
-    .filter((m) => m.machineState === "REQUESTED")
+    .filter((m) => m.machineState === "REQUESTED" && m.id !== master)
     .sort((a, b) => b.requestedAt - a.requestedAt || (a.id < b.id ? 1 : -1));
   for (const m of requested) {
     if (excess === 0) break;
@@ -69,9 +72,14 @@ export function planReconcile(group: GroupState, machines: Machine[], now: numbe
   }
   if (excess === 0) return plan;
 
-  const candidates = effective.filter((m) => m.machineState !== "REQUESTED");
-  for (const victim of rankVictims(candidates, policy, now).slice(0, excess)) {
-    const at = policy === "CLOSEST_TO_INSTANCE_HOUR" ? terminationTime(victim, now, margin) : now;
+  const candidates = effective.filter((m) => m.machineState !== "REQUESTED" && m.id !== master);
+  // Autoscale's own clones go before instances someone created explicitly.
+  const ranked = rankVictims(candidates, policy, now).sort((a, b) => Number(b.origin === "autoscale") - Number(a.origin === "autoscale"));
+  // Under autoscale, victims drain for cooldown_time_ms before they stop (KraftCloud cooldown).
+  const drainMs = group.autoscale?.cooldown_time_ms ?? 0;
+  for (const victim of ranked.slice(0, excess)) {
+    const hourAt = policy === "CLOSEST_TO_INSTANCE_HOUR" ? terminationTime(victim, now, margin) : now;
+    const at = Math.max(hourAt, now + drainMs);
     if (at <= now) plan.terminate.push(victim.id);
     else plan.schedule.push({ id: victim.id, at });
   }

@@ -4,7 +4,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { writeLedger } from "../db/ledger";
-import { poolSize, type GroupConfig, type GroupState, type Machine, type PoolSize, type ServiceState } from "../domain/model";
+import { groupUuid, poolSize, type GroupConfig, type GroupState, type Machine, type PoolSize, type ServiceState } from "../domain/model";
 import { fail, fingerprint, type CommandContext, type CommandResult, type OperationRecord, type Result } from "../domain/operations";
 import type { SimulatorEvent } from "../providers/simulated";
 import * as pool from "./commands/pool";
@@ -72,7 +72,8 @@ export class GroupObject extends DurableObject<Env> {
   // ---------------------------------------------------------------- commands
 
   async configure(ctx: CommandContext, patch: pool.ConfigPatch): Promise<CommandResult<{ created: boolean; config: GroupConfig }>> {
-    return this.#command(ctx, "pool.configure", patch, (tx) => pool.configure(tx, patch), { creates: true });
+    const uuid = await groupUuid(ctx.tenantId, ctx.group);
+    return this.#command(ctx, "pool.configure", patch, (tx) => pool.configure(tx, patch, uuid), { creates: true });
   }
 
   async setDesiredSize(ctx: CommandContext, desiredSize: number): Promise<CommandResult<{ before: number; desiredSize: number }>> {

@@ -5,7 +5,7 @@ import { isAllocated, type GroupState, type Machine } from "../domain/model";
 import type { CommandContext, OperationRecord } from "../domain/operations";
 import { planReconcile } from "../domain/reconcile";
 import { providerFor } from "../providers";
-import type { Provider, ProviderChange } from "../providers/types";
+import { POOL_TEMPLATE, type LaunchTemplate, type Provider, type ProviderChange } from "../providers/types";
 import type { Outbox } from "./outbox";
 import type { GroupStore } from "./store";
 import type { Timers } from "./timers";
@@ -131,10 +131,18 @@ export class GroupTx {
       activity("machine.termination_scheduled", { machineId: id, terminateAt: new Date(at).toISOString() });
     }
     if (plan.launch > 0) {
-      const change = provider.launch(plan.launch, now);
+      const change = provider.launch(plan.launch, now, this.launchTemplate());
       this.apply(change);
       activity(cause.replace ? "machine.replaced" : "machine.launched", { count: plan.launch, machineIds: change.machines.map((m) => m.id) });
     }
+  }
+
+  /** What the reconciler launches: clones of the autoscale master, or the pool's generic machines. */
+  launchTemplate(): LaunchTemplate {
+    const g = this.group;
+    const master = g.autoscale ? this.machine(g.autoscale.master) : undefined;
+    if (master) return { origin: "autoscale", spec: master.spec, namePrefix: master.name, retained: false, scaleToZero: null };
+    return POOL_TEMPLATE(g.name);
   }
 
   /** Ids of the machines the group's provider still runs (members or detached). */

@@ -2,7 +2,7 @@
 // so `npm start` works with no cloud. REQUESTED → PENDING after requestDelayMs (launchtime and IPs
 // set) → RUNNING after bootDelayMs; terminate → TERMINATING → TERMINATED after terminateDelayMs.
 import type { Machine, MachineState, SimulatedProviderConfig } from "../domain/model";
-import type { Provider, ProviderChange } from "./types";
+import type { LaunchTemplate, Provider, ProviderChange } from "./types";
 
 export const simTimer = (machineId: string) => `sim:${machineId}`;
 
@@ -28,11 +28,20 @@ export function simulatedProvider(config: SimulatedProviderConfig): Provider {
   });
 
   return {
-    launch(count, now) {
+    launch(count, now, template) {
       const machines: Machine[] = [];
       for (let i = 0; i < count; i++) {
+        const uuid = count === 1 && template.uuid ? template.uuid : crypto.randomUUID();
+        const id = template.origin === "instance" ? uuid : newMachineId();
         machines.push({
-          id: newMachineId(),
+          id,
+          uuid,
+          name: count === 1 && template.name ? template.name : `${template.namePrefix}-${uuid.slice(0, 8)}`,
+          origin: template.origin,
+          spec: template.spec,
+          retained: template.retained,
+          standby: false,
+          scaleToZero: template.scaleToZero,
           machineState: "REQUESTED",
           serviceState: "UNKNOWN",
           member: true,
@@ -46,6 +55,12 @@ export function simulatedProvider(config: SimulatedProviderConfig): Provider {
         });
       }
       return { machines, timers: machines.map((m) => step(m, now + config.requestDelayMs)), clear: [] };
+    },
+
+    start(m, now) {
+      if (m.machineState !== "TERMINATED" && m.machineState !== "REJECTED") return { machines: [], timers: [], clear: [] };
+      const machine: Machine = { ...m, machineState: "REQUESTED", standby: false, requestedAt: now, launchtime: null, endedAt: null, terminateAt: null };
+      return { machines: [machine], timers: [step(machine, now + config.requestDelayMs)], clear: [] };
     },
 
     terminate(m, now) {
@@ -83,6 +98,8 @@ export function simulatedProvider(config: SimulatedProviderConfig): Provider {
  * rejects, a machine someone else launched into the pool), so drift correction can be seen without
  * a cloud. Returns the machine's new record, or why the event does not apply.
  */
+const EXTERNAL: LaunchTemplate = { origin: "external", spec: null, namePrefix: "external", retained: false, scaleToZero: null };
+
 export type SimulatorEvent =
   | { type: "machine.crashed"; machineId: string }
   | { type: "machine.rejected"; machineId: string }
@@ -94,7 +111,7 @@ export function simulatorEvent(
   now: number,
 ): { ok: true; machine: Machine; clear: string[] } | { ok: false; message: string } {
   if (event.type === "machine.appeared") {
-    const base = simulatedProvider({ type: "simulated", requestDelayMs: 0, bootDelayMs: 0, terminateDelayMs: 0 }).launch(1, now).machines[0];
+    const base = simulatedProvider({ type: "simulated", requestDelayMs: 0, bootDelayMs: 0, terminateDelayMs: 0 }).launch(1, now, EXTERNAL).machines[0];
     const machine: Machine = { ...base, machineState: "RUNNING", launchtime: now, privateIps: [privateIp()], publicIps: [publicIp()], metadata: { provider: "simulated", origin: "external" } };
     return { ok: true, machine, clear: [] };
   }

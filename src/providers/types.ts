@@ -1,6 +1,21 @@
 // Where machines really come from. A provider is pure: it returns the machines' new records and
 // the timers the Durable Object must arm; the DO persists both in one storage transaction.
-import type { Machine } from "../domain/model";
+import type { InstanceSpec, Machine, MachineOrigin, ScaleToZero } from "../domain/model";
+
+/** What the machines of one launch call are: a pool's generic machines, an instance, autoscale clones. */
+export interface LaunchTemplate {
+  origin: MachineOrigin;
+  spec: InstanceSpec | null;
+  /** Names are `<prefix>-<random>` unless `name` is given (a single explicit instance). */
+  namePrefix: string;
+  name?: string;
+  /** Given for an explicit instance (its id is its uuid); random otherwise. */
+  uuid?: string;
+  retained: boolean;
+  scaleToZero: ScaleToZero | null;
+}
+
+export const POOL_TEMPLATE = (namePrefix: string): LaunchTemplate => ({ origin: "pool", spec: null, namePrefix, retained: false, scaleToZero: null });
 
 export interface TimerRequest {
   name: string;
@@ -17,7 +32,9 @@ export interface ProviderChange {
 
 export interface Provider {
   /** Requests `count` new machines in one call. */
-  launch(count: number, now: number): ProviderChange;
+  launch(count: number, now: number, template: LaunchTemplate): ProviderChange;
+  /** Starts a stopped (or standby) retained machine again, under the same id. */
+  start(machine: Machine, now: number): ProviderChange;
   /** Starts terminating a machine (cancels it outright while it is only requested). */
   terminate(machine: Machine, now: number): ProviderChange;
   /** Runs one lifecycle step due on a provider timer; null when the step no longer applies. */

@@ -3,7 +3,7 @@
 // Each runs inside the group's storage transaction; a failure result rolls everything back.
 import {
   DEFAULT_CONFIG,
-  MAX_GROUP_SIZE,
+  newGroup,
   clampDesired,
   isAllocated,
   type GroupConfig,
@@ -20,7 +20,7 @@ import { terminateTimer, type GroupTx } from "../tx";
 export type ConfigPatch = Partial<Omit<GroupConfig, "provider">> & { provider?: Partial<ProviderConfig> & Pick<ProviderConfig, "type"> };
 
 /** Creates the group (desired size 0) or merges the patch into its config. */
-export function configure(tx: GroupTx, patch: ConfigPatch): Result<{ created: boolean; config: GroupConfig }> {
+export function configure(tx: GroupTx, patch: ConfigPatch, uuid: string): Result<{ created: boolean; config: GroupConfig }> {
   const prior = tx.store.group;
   const base = prior?.config ?? DEFAULT_CONFIG;
   const provider = patch.provider
@@ -30,7 +30,7 @@ export function configure(tx: GroupTx, patch: ConfigPatch): Result<{ created: bo
   const ctx = tx.ctx!;
   const group: GroupState = prior
     ? { ...prior, config, updatedAt: tx.now }
-    : { tenantId: ctx.tenantId, name: ctx.group, config, desiredSize: 0, minSize: 0, maxSize: MAX_GROUP_SIZE, createdAt: tx.now, updatedAt: tx.now };
+    : newGroup(ctx.tenantId, ctx.group, uuid, config, tx.now);
   tx.store.putGroup(group);
   tx.registry();
   if (!prior || prior.config.updatePeriodSeconds !== config.updatePeriodSeconds) {
