@@ -57,6 +57,7 @@ elastisys.get("/:pool/config", async (c) => {
 
 elastisys.delete("/:pool", async (c) => {
   const r = unwrap(await pool(c).deleteGroup(ctxOf(c)), `pool '${c.req.param("pool")}'`);
+  if (r.replayed) c.header("Idempotent-Replayed", "true");
   return c.json({ message: `pool '${c.req.param("pool")}' deleted`, terminated: r.terminated });
 });
 
@@ -124,6 +125,7 @@ elastisys.get("/:pool/activities", async (c) => {
 
 elastisys.post("/:pool/simulator/events", jsonBody(simulatorEventBody), async (c) => {
   const r = unwrap(await pool(c).simulate(ctxOf(c), c.req.valid("json")));
+  if (r.replayed) c.header("Idempotent-Replayed", "true");
   return c.json({ machine: machineJson(r.machine) });
 });
 
