@@ -5,6 +5,7 @@ import { ApiError, renderError } from "./http/errors";
 import type { AppEnv } from "./http/types";
 import { admin } from "./surfaces/admin";
 import { elastisys } from "./surfaces/elastisys";
+import { kraftcloud } from "./surfaces/kraftcloud";
 
 /** Largest request body accepted by any route. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -17,6 +18,7 @@ app.use("*", async (c, next) => {
   const given = c.req.header("X-Request-Id");
   const requestId = given && REQUEST_ID_RE.test(given) ? given : crypto.randomUUID();
   c.set("requestId", requestId);
+  c.set("startedAt", Date.now());
   await next();
   c.res.headers.set("X-Request-Id", requestId);
 });
@@ -32,9 +34,14 @@ app.use(
 );
 
 app.get("/healthz", (c) => c.json({ status: "ok" }));
+app.all("/healthz", (c) => {
+  c.header("Allow", "GET");
+  throw new ApiError(405, "METHOD_NOT_ALLOWED", `method ${c.req.method} is not allowed here`, "allowed: GET");
+});
 
 app.route("/admin", admin);
 app.route("/cloudpools", elastisys);
+app.route("/v1", kraftcloud);
 
 app.notFound((c) => renderError(c, new ApiError(404, "NOT_FOUND", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)));
 app.onError((err, c) => renderError(c, err));

@@ -5,7 +5,7 @@ import { ledgerDb } from "../db/ledger";
 import * as schema from "../db/schema";
 import { TENANT_ID_RE, newToken } from "../auth/tokens";
 import { adminAuth } from "../http/auth";
-import { badRequest, notFound } from "../http/errors";
+import { ApiError, badRequest, notFound } from "../http/errors";
 import type { AppEnv } from "../http/types";
 
 export const admin = new Hono<AppEnv>();
@@ -41,3 +41,14 @@ admin.delete("/tenants/:tenant/tokens/:tokenId", async (c) => {
   if (res.length === 0) throw notFound(`token '${tokenId}' of tenant '${tenant}' not found`);
   return c.body(null, 204);
 });
+
+// Known paths with a method they do not support: 405 with Allow, not 404 (as under /cloudpools).
+for (const [path, allow] of [
+  ["/tenants/:tenant/tokens", "POST"],
+  ["/tenants/:tenant/tokens/:tokenId", "DELETE"],
+] as const) {
+  admin.all(path, (c) => {
+    c.header("Allow", allow);
+    throw new ApiError(405, "METHOD_NOT_ALLOWED", `method ${c.req.method} is not allowed here`, `allowed: ${allow}`);
+  });
+}
