@@ -13,6 +13,7 @@ export const ledgerDb = (d1: D1Database): LedgerDb => drizzle(d1, { schema });
 export interface GroupRegistryRow {
   tenantId: string;
   name: string;
+  uuid: string;
   providerType: string;
   createdAt: number;
   updatedAt: number;
@@ -20,7 +21,16 @@ export interface GroupRegistryRow {
   version: number;
 }
 
-export type OutboxEntry = { kind: "operation"; record: OperationRecord } | { kind: "group"; row: GroupRegistryRow };
+export type InstanceRegistryRow = typeof schema.instances.$inferSelect;
+
+export type OutboxEntry =
+  | { kind: "operation"; record: OperationRecord }
+  | { kind: "group"; row: GroupRegistryRow }
+  | { kind: "instance"; row: InstanceRegistryRow };
+
+/** The outbox key of an entry: one pending entry per record. */
+export const outboxKey = (e: OutboxEntry) =>
+  e.kind === "operation" ? e.record.id : e.kind === "group" ? `${e.row.tenantId}/${e.row.name}` : e.row.uuid;
 
 function statementFor(db: LedgerDb, entry: OutboxEntry): BatchItem<"sqlite"> {
   if (entry.kind === "group") {
@@ -31,6 +41,7 @@ function statementFor(db: LedgerDb, entry: OutboxEntry): BatchItem<"sqlite"> {
       .onConflictDoUpdate({
         target: [schema.groups.tenantId, schema.groups.name],
         set: {
+          uuid: r.uuid,
           providerType: r.providerType,
           createdAt: r.createdAt,
           updatedAt: r.updatedAt,
@@ -38,6 +49,17 @@ function statementFor(db: LedgerDb, entry: OutboxEntry): BatchItem<"sqlite"> {
           version: r.version,
         },
         setWhere: sql`excluded.version > ${schema.groups.version}`,
+      });
+  }
+  if (entry.kind === "instance") {
+    const r = entry.row;
+    return db
+      .insert(schema.instances)
+      .values(r)
+      .onConflictDoUpdate({
+        target: schema.instances.uuid,
+        set: { name: r.name, groupName: r.groupName, updatedAt: r.updatedAt, deletedAt: r.deletedAt, version: r.version },
+        setWhere: sql`excluded.version > ${schema.instances.version}`,
       });
   }
   const r = entry.record;
@@ -95,4 +117,32 @@ export async function listGroups(d1: D1Database, tenantId: string) {
     .from(schema.groups)
     .where(and(eq(schema.groups.tenantId, tenantId), sql`${schema.groups.deletedAt} IS NULL`))
     .orderBy(schema.groups.name);
+}
+
+export async function findGroupByUuid(d1: D1Database, tenantId: string, uuid: string) {
+  const [row] = await ledgerDb(d1)
+    .select()
+    .from(schema.groups)
+    .where(and(eq(schema.groups.tenantId, tenantId), eq(schema.groups.uuid, uuid), sql`${schema.groups.deletedAt} IS NULL`))
+    .limit(1);
+  return row ?? null;
+}
+
+export async function findInstance(d1: D1Database, tenantId: string, by: { uuid: string } | { name: string }) {
+  const key = "uuid" in by ? eq(schema.instances.uuid, by.uuid) : eq(schema.instances.name, by.name);
+  const [row] = await ledgerDb(d1)
+    .select()
+    .from(schema.instances)
+    .where(and(eq(schema.instances.tenantId, tenantId), key, sql`${schema.instances.deletedAt} IS NULL`))
+    .orderBy(desc(schema.instances.updatedAt))
+    .limit(1);
+  return row ?? null;
+}
+
+export async function listInstances(d1: D1Database, tenantId: string) {
+  return ledgerDb(d1)
+    .select()
+    .from(schema.instances)
+    .where(and(eq(schema.instances.tenantId, tenantId), sql`${schema.instances.deletedAt} IS NULL`))
+    .orderBy(schema.instances.createdAt, schema.instances.name);
 }

@@ -26,6 +26,8 @@ export const groups = sqliteTable(
   {
     tenantId: text("tenant_id").notNull(),
     name: text("name").notNull(),
+    // The group's UUID (KraftCloud service group uuid); lets `/v1/services/{uuid}` find the group.
+    uuid: text("uuid"),
     providerType: text("provider_type").notNull(),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
@@ -33,7 +35,26 @@ export const groups = sqliteTable(
     // Monotonic per group: a late outbox retry never overwrites a newer registry row.
     version: integer("version").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.tenantId, t.name] })],
+  (t) => [primaryKey({ columns: [t.tenantId, t.name] }), index("groups_uuid_idx").on(t.tenantId, t.uuid)],
+);
+
+/**
+ * Registry of instances (KraftCloud): which group holds an instance, so `/v1/instances/{uuid}`
+ * finds its Durable Object. Written by the group's DO through its outbox, like the ledger.
+ */
+export const instances = sqliteTable(
+  "instances",
+  {
+    uuid: text("uuid").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    name: text("name").notNull(),
+    groupName: text("group_name").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    deletedAt: integer("deleted_at"),
+    version: integer("version").notNull(),
+  },
+  (t) => [index("instances_tenant_name_idx").on(t.tenantId, t.name), index("instances_group_idx").on(t.tenantId, t.groupName)],
 );
 
 /** The operation ledger: one row per accepted mutation and per reconcile activity. */

@@ -62,6 +62,16 @@ export interface Failure {
   code: FailureCode;
   message: string;
 }
-export type FailureCode = "GROUP_NOT_FOUND" | "MACHINE_NOT_FOUND" | "INVALID" | "CONFLICT" | "IDEMPOTENCY_CONFLICT";
+export type FailureCode =
+  | "GROUP_NOT_FOUND"
+  | "MACHINE_NOT_FOUND"
+  | "POLICY_NOT_FOUND"
+  | "INVALID"
+  | "CONFLICT"
+  | "IDEMPOTENCY_CONFLICT"
+  | "ALREADY_EXISTS"
+  | "AUTOSCALE_CONFIGURED"
+  | "AUTOSCALE_NOT_CONFIGURED"
+  | "OUT_OF_RANGE";
 
 export const fail = (code: FailureCode, message: string): Failure => ({ ok: false, code, message });

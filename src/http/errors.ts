@@ -40,6 +40,11 @@ const FAILURE_STATUS: Record<Failure["code"], [ContentfulStatusCode, ErrorCode]>
   INVALID: [400, "INVALID_ARGUMENT"],
   CONFLICT: [409, "CONFLICT"],
   IDEMPOTENCY_CONFLICT: [422, "IDEMPOTENCY_CONFLICT"],
+  POLICY_NOT_FOUND: [404, "NOT_FOUND"],
+  ALREADY_EXISTS: [409, "CONFLICT"],
+  AUTOSCALE_CONFIGURED: [409, "CONFLICT"],
+  AUTOSCALE_NOT_CONFIGURED: [409, "CONFLICT"],
+  OUT_OF_RANGE: [400, "INVALID_ARGUMENT"],
 };
 
 /** Turns a Durable Object's failure result into the error a route throws. */
@@ -59,6 +64,8 @@ type Renderer = (c: Context<AppEnv>, e: ApiError) => Response;
 const renderers: readonly { prefix: string; render: Renderer }[] = [
   // elastisys cloud pool API: {message, detail}
   { prefix: "/cloudpools", render: (c, e) => c.json({ message: e.message, detail: e.detail ?? e.code }, e.status) },
+  // KraftCloud v1 whole-request failures: {status: "error", message, errors: [{status}]}
+  { prefix: "/v1", render: (c, e) => c.json({ status: "error", message: e.message, errors: [{ status: e.status }] }, e.status) },
 ];
 
 /** The default shape, for /admin, /healthz and unknown paths. */

@@ -5,6 +5,8 @@ export interface AppEnv {
   Bindings: Env;
   Variables: {
     requestId: string;
+    /** Date.now() when the request arrived (KraftCloud's op_time_us). */
+    startedAt: number;
     /** The tenant of the presented credential (set by the tenant auth middleware). */
     tenantId: string;
   };

@@ -4,9 +4,13 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { writeLedger } from "../db/ledger";
-import { groupUuid, poolSize, type GroupConfig, type GroupState, type Machine, type PoolSize, type ServiceState } from "../domain/model";
+import type { StepPolicyInput } from "../domain/autoscale";
+import type { AutoscaleState, Outcome } from "../domain/autoscale/state";
+import { groupUuid, poolSize, type GroupConfig, type GroupState, type Machine, type PoolSize, type ServiceSpec, type ServiceState } from "../domain/model";
 import { fail, fingerprint, type CommandContext, type CommandResult, type OperationRecord, type Result } from "../domain/operations";
 import type { SimulatorEvent } from "../providers/simulated";
+import * as autoscale from "./commands/autoscale";
+import * as instances from "./commands/instances";
 import * as pool from "./commands/pool";
 import { IdempotencyStore } from "./idempotency";
 import { Outbox, outboxBackoffMs } from "./outbox";
@@ -104,6 +108,65 @@ export class GroupObject extends DurableObject<Env> {
     return this.#command(ctx, "simulator.event", event, (tx) => pool.simulate(tx, event));
   }
 
+  // ---------------------------------------------------------------- KraftCloud: services, instances, autoscale
+
+  async getGroup(): Promise<Result<{ group: GroupState; machines: Machine[] }>> {
+    const g = this.#store.group;
+    if (!g) return fail("GROUP_NOT_FOUND", "service group not found");
+    return { ok: true, group: g, machines: [...this.#store.machines.values()] };
+  }
+
+  async createService(ctx: CommandContext, service: ServiceSpec): Promise<CommandResult<{ uuid: string }>> {
+    const uuid = await groupUuid(ctx.tenantId, ctx.group);
+    return this.#command(ctx, "service.create", service, (tx) => instances.createService(tx, uuid, service), { creates: true });
+  }
+
+  async deleteService(ctx: CommandContext): Promise<CommandResult<{ uuid: string }>> {
+    return this.#command(ctx, "service.delete", {}, (tx) => instances.deleteService(tx));
+  }
+
+  async createInstance(ctx: CommandContext, input: instances.NewInstance): Promise<CommandResult<{ instance: Machine }>> {
+    return this.#command(ctx, "instance.create", input, (tx) => instances.createInstance(tx, input));
+  }
+
+  async startInstance(ctx: CommandContext, id: string): Promise<CommandResult<{ instance: Machine }>> {
+    return this.#command(ctx, "instance.start", { id }, (tx) => instances.startInstance(tx, id));
+  }
+
+  async stopInstance(ctx: CommandContext, id: string): Promise<CommandResult<{ instance: Machine }>> {
+    return this.#command(ctx, "instance.stop", { id }, (tx) => instances.stopInstance(tx, id));
+  }
+
+  async deleteInstance(ctx: CommandContext, id: string): Promise<CommandResult<{ uuid: string; name: string }>> {
+    return this.#command(ctx, "instance.delete", { id }, (tx) => instances.deleteInstance(tx, id));
+  }
+
+  async configureAutoscale(ctx: CommandContext, input: autoscale.AutoscaleInput): Promise<CommandResult<{ autoscale: AutoscaleState }>> {
+    return this.#command(ctx, "autoscale.configure", input, (tx) => autoscale.configureAutoscale(tx, input));
+  }
+
+  async deleteAutoscale(ctx: CommandContext): Promise<CommandResult<{ draining: string[] }>> {
+    return this.#command(ctx, "autoscale.delete", {}, (tx) => autoscale.deleteAutoscale(tx));
+  }
+
+  async addPolicy(ctx: CommandContext, input: StepPolicyInput): Promise<CommandResult<{ name: string }>> {
+    return this.#command(ctx, "autoscale.policy.create", input, (tx) => autoscale.addPolicy(tx, input));
+  }
+
+  async deletePolicies(ctx: CommandContext, names: string[] | null): Promise<CommandResult<{ deleted: string[] }>> {
+    return this.#command(ctx, "autoscale.policy.delete", { names }, (tx) => autoscale.deletePolicies(tx, names));
+  }
+
+  async pushMetrics(ctx: CommandContext, sample: autoscale.MetricSample): Promise<CommandResult<autoscale.MetricsResult>> {
+    return this.#command(ctx, "autoscale.metrics", sample, (tx) => autoscale.pushMetrics(tx, sample));
+  }
+
+  /** What-if evaluation: read-only, so it runs outside the command path (no ledger, no idempotency). */
+  async whatIf(input: { cpu: number; instances?: number }): Promise<Result<{ outcome: Outcome; capacity: number }>> {
+    if (!this.#store.group) return fail("GROUP_NOT_FOUND", "service group not found");
+    return autoscale.whatIf(this.#tx(Date.now(), null), input);
+  }
+
   // ---------------------------------------------------------------- alarm
 
   override async alarm(): Promise<void> {
@@ -146,8 +209,15 @@ export class GroupObject extends DurableObject<Env> {
       const m = tx.machine(t.name.slice(4));
       const change = m && tx.provider().step(m, t.payload, now);
       if (change) tx.apply(change);
+      if (m) autoscale.releaseHeld(tx, m.id);
     } else if (t.name.startsWith("terminate:")) {
-      tx.reconcile({ text: `instance hour of ${t.name.slice(10)} reached` });
+      // Scheduled terminations are instance-hour waits (elastisys) or cooldown drains (autoscale).
+      const id = t.name.slice(10);
+      tx.reconcile({ text: g.autoscale || tx.machine(id)?.origin === "autoscale" ? `drain of ${id} ended` : `instance hour of ${id} reached` });
+    } else if (t.name === autoscale.WARMUP_END || t.name === autoscale.COOLDOWN_END) {
+      autoscale.evaluateAndApply(tx, t.name === autoscale.WARMUP_END ? "warmup ended" : "cooldown ended");
+    } else if (t.name === autoscale.IDLE_CHECK) {
+      autoscale.idleCheck(tx);
     }
   }
 

@@ -1,7 +1,7 @@
 // The outbox: ledger entries are written to DO storage in the same transaction as the state change
 // and pushed to D1 afterwards; a failed push is retried on the `outbox` timer with backoff, so an
 // accepted mutation is never lost (DESIGN.md, "Durable Object rules").
-import type { OutboxEntry } from "../db/ledger";
+import { outboxKey, type OutboxEntry } from "../db/ledger";
 import type { OperationRecord } from "../domain/operations";
 
 interface Row {
@@ -25,7 +25,7 @@ export class Outbox {
 
   /** Adds or replaces the entry for (kind, key): only the newest version of a record is pushed. */
   put(entry: OutboxEntry): void {
-    const key = entry.kind === "operation" ? entry.record.id : `${entry.row.tenantId}/${entry.row.name}`;
+    const key = outboxKey(entry);
     this.storage.sql.exec(
       `INSERT INTO outbox (kind, key, rev, payload) VALUES (?, ?, 1, ?)
        ON CONFLICT(kind, key) DO UPDATE SET rev = outbox.rev + 1, payload = excluded.payload`,

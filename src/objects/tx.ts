@@ -56,7 +56,10 @@ export class GroupTx {
   }
 
   apply(change: ProviderChange): void {
-    for (const m of change.machines) this.store.putMachine(m);
+    for (const m of change.machines) {
+      if (!this.store.machines.has(m.id)) this.instanceRegistry(m);
+      this.store.putMachine(m);
+    }
     for (const name of change.clear) this.timers.clear(name);
     for (const t of change.timers) this.timers.set(t.name, t.at, t.payload);
   }
@@ -96,10 +99,40 @@ export class GroupTx {
       row: {
         tenantId: g.tenantId,
         name: g.name,
+        uuid: g.uuid,
         providerType: g.config.provider.type,
         createdAt: g.createdAt,
         updatedAt: this.now,
         deletedAt: deleted ? this.now : null,
+        version: this.store.nextSeq(),
+      },
+    });
+    this.timers.setEarliest("outbox", this.now + OUTBOX_SAFETY_MS);
+  }
+
+  /** Removes a machine for good (its registry row is marked gone; its history stays in the ledger). */
+  forget(id: string): void {
+    const m = this.machine(id);
+    if (!m) return;
+    this.instanceRegistry(m, true);
+    this.store.dropMachine(id);
+    this.timers.clear(`sim:${id}`);
+    this.timers.clear(terminateTimer(id));
+  }
+
+  /** Queues an instance's registry row (so `/v1/instances/{uuid}` finds this group); `gone` marks its removal. */
+  instanceRegistry(m: Machine, gone = false): void {
+    const g = this.group;
+    this.outbox.put({
+      kind: "instance",
+      row: {
+        uuid: m.uuid,
+        tenantId: g.tenantId,
+        name: m.name,
+        groupName: g.name,
+        createdAt: m.requestedAt,
+        updatedAt: this.now,
+        deletedAt: gone ? this.now : null,
         version: this.store.nextSeq(),
       },
     });
@@ -113,7 +146,7 @@ export class GroupTx {
     const plan = planReconcile(this.group, [...this.store.machines.values()], now);
     const activity = (type: string, result: unknown) => this.op(type, { result, cause: cause.text }, null);
 
-    for (const id of plan.forget) this.store.dropMachine(id);
+    for (const id of plan.forget) this.forget(id);
     for (const id of plan.unschedule) {
       this.store.putMachine({ ...this.machine(id)!, terminateAt: null });
       this.timers.clear(terminateTimer(id));

@@ -121,6 +121,7 @@ export function deleteGroup(tx: GroupTx): Result<{ terminated: string[] }> {
     tx.op("machine.terminated", { result: { machineId: id, reason: "pool deleted" }, cause: `pool deleted (operation ${op.id})` }, null);
   }
   // The simulated cloud of this group goes with it: nothing is left to step on timers.
+  for (const m of tx.store.machines.values()) tx.instanceRegistry(m, true);
   tx.store.dropGroup();
   tx.timers.clearAll(["outbox", "idempotency-expiry"]);
   tx.registry(g);

@@ -1,0 +1,230 @@
+// KraftCloud autoscale on a group: configuration, step policies, metric samples and the
+// decisions they lead to, warmup/cooldown phases and scale-to-zero, all on the group's timers.
+import { AUTOSCALE_DEFAULTS, afterApplied, decide, scaleToZeroEnabled, type AutoscaleConfig, type AutoscaleState, type Outcome } from "../../domain/autoscale/state";
+import { validatePolicy, type StepPolicyInput } from "../../domain/autoscale";
+import { MAX_GROUP_SIZE, isAllocated, isEffective, type Machine } from "../../domain/model";
+import { fail, type Result } from "../../domain/operations";
+import type { GroupTx } from "../tx";
+import { terminateTimer } from "../tx";
+import { startInstance, stopInstance } from "./instances";
+
+export type AutoscaleInput = Partial<Omit<AutoscaleConfig, "master" | "policies">> & {
+  master: { uuid: string } | { name: string };
+  policies?: StepPolicyInput[];
+};
+
+export const WARMUP_END = "autoscale:warmup-end";
+export const COOLDOWN_END = "autoscale:cooldown-end";
+export const IDLE_CHECK = "autoscale:idle-check";
+
+const findInstance = (tx: GroupTx, ref: { uuid: string } | { name: string }): Machine | undefined =>
+  [...tx.store.machines.values()].find((m) => (m.member || m.retained) && ("uuid" in ref ? m.uuid === ref.uuid : m.name === ref.name));
+
+/** Instances counted as the group's capacity: effective members (the master included). */
+const capacity = (tx: GroupTx) => [...tx.store.machines.values()].filter(isEffective).length;
+
+export function configureAutoscale(tx: GroupTx, input: AutoscaleInput): Result<{ autoscale: AutoscaleState }> {
+  const g = tx.group;
+  if (g.autoscale) return fail("AUTOSCALE_CONFIGURED", `autoscale is already configured for service group '${g.name}'`);
+  const master = findInstance(tx, input.master);
+  if (!master) return fail("MACHINE_NOT_FOUND", `master instance ${JSON.stringify(input.master)} is not an instance of service group '${g.name}'`);
+  const cfg = { ...AUTOSCALE_DEFAULTS, ...input };
+  if (cfg.min_size > cfg.max_size || cfg.max_size > MAX_GROUP_SIZE || cfg.min_size < 0) {
+    return fail("OUT_OF_RANGE", `min_size ${cfg.min_size} and max_size ${cfg.max_size} must satisfy 0 <= min_size <= max_size <= ${MAX_GROUP_SIZE}`);
+  }
+  const policies = [];
+  for (const p of input.policies ?? []) {
+    const v = validatePolicy(p, policies);
+    if (!v.ok) return fail(v.rule === "already_exists" ? "ALREADY_EXISTS" : "INVALID", v.message);
+    policies.push(v.policy);
+  }
+  const autoscale: AutoscaleState = {
+    min_size: cfg.min_size,
+    max_size: cfg.max_size,
+    warmup_time_ms: cfg.warmup_time_ms,
+    cooldown_time_ms: cfg.cooldown_time_ms,
+    master: master.id,
+    policies,
+    createdAt: tx.now,
+    warmupUntil: null,
+    cooldownUntil: null,
+    lastSample: null,
+    lastTrafficAt: tx.now,
+    heldRequests: 0,
+  };
+  // The master runs under autoscale (unless the group may sleep): start it when it is stopped.
+  if (!isAllocated(master) && cfg.min_size > 0) {
+    const started = startInstance(tx, master.id);
+    if (!started.ok) return started;
+  }
+  const desiredSize = Math.min(cfg.max_size, Math.max(cfg.min_size, capacity(tx)));
+  tx.setGroup({ autoscale, minSize: cfg.min_size, maxSize: cfg.max_size, desiredSize });
+  if (scaleToZeroEnabled(autoscale)) tx.timers.set(IDLE_CHECK, tx.now + autoscale.cooldown_time_ms);
+  tx.op("autoscale.configure", { request: input, result: { master: master.uuid, min_size: cfg.min_size, max_size: cfg.max_size, desiredSize } });
+  tx.reconcile({ text: "autoscale configured" });
+  return { ok: true, autoscale: tx.group.autoscale! };
+}
+
+/**
+ * Removes the configuration: the instances autoscale created drain for cooldown_time_ms and
+ * stop, the master is never touched except that it is started when it is stopped.
+ */
+export function deleteAutoscale(tx: GroupTx): Result<{ draining: string[] }> {
+  const g = tx.group;
+  const a = g.autoscale;
+  if (!a) return fail("AUTOSCALE_NOT_CONFIGURED", `autoscale is not configured for service group '${g.name}'`);
+  const drainUntil = tx.now + a.cooldown_time_ms;
+  const draining: string[] = [];
+  for (const m of tx.store.machines.values()) {
+    if (m.origin !== "autoscale" || !m.member || !isAllocated(m)) continue;
+    if (m.terminateAt === null || m.terminateAt > drainUntil) {
+      tx.store.putMachine({ ...m, terminateAt: drainUntil });
+      tx.timers.set(terminateTimer(m.id), drainUntil);
+    }
+    draining.push(m.uuid);
+  }
+  for (const t of [WARMUP_END, COOLDOWN_END, IDLE_CHECK]) tx.timers.clear(t);
+  tx.setGroup({ autoscale: null, minSize: 0, maxSize: MAX_GROUP_SIZE });
+  const master = tx.machine(a.master);
+  if (master && !isAllocated(master) && master.machineState !== "TERMINATING") {
+    tx.apply(tx.provider().start({ ...master, member: true }, tx.now));
+  }
+  tx.setGroup({ desiredSize: capacity(tx) });
+  tx.op("autoscale.delete", { result: { draining, drainUntil: new Date(drainUntil).toISOString(), masterStarted: !!master && !isAllocated(master) } });
+  tx.reconcile({ text: "autoscale configuration deleted" });
+  return { ok: true, draining };
+}
+
+export function addPolicy(tx: GroupTx, input: StepPolicyInput): Result<{ name: string }> {
+  const a = tx.group.autoscale;
+  if (!a) return fail("AUTOSCALE_NOT_CONFIGURED", `autoscale is not configured for service group '${tx.group.name}'`);
+  const v = validatePolicy(input, a.policies);
+  if (!v.ok) return fail(v.rule === "already_exists" ? "ALREADY_EXISTS" : "INVALID", v.message);
+  tx.setGroup({ autoscale: { ...a, policies: [...a.policies, v.policy] } });
+  tx.op("autoscale.policy.create", { request: input, result: v.policy });
+  return { ok: true, name: v.policy.name };
+}
+
+/** Deletes the named policies (all when `names` is null); unknown names fail as a whole. */
+export function deletePolicies(tx: GroupTx, names: string[] | null): Result<{ deleted: string[] }> {
+  const a = tx.group.autoscale;
+  if (!a) return fail("AUTOSCALE_NOT_CONFIGURED", `autoscale is not configured for service group '${tx.group.name}'`);
+  const deleted = names ?? a.policies.map((p) => p.name);
+  const missing = deleted.filter((n) => !a.policies.some((p) => p.name === n));
+  if (missing.length) return fail("POLICY_NOT_FOUND", `policy '${missing[0]}' not found`);
+  tx.setGroup({ autoscale: { ...a, policies: a.policies.filter((p) => !deleted.includes(p.name)) } });
+  tx.op("autoscale.policy.delete", { request: { names }, result: { deleted } });
+  return { ok: true, deleted };
+}
+
+export type MetricSample = { cpu?: number; instances?: { uuid: string; cpu: number }[]; requests?: number };
+
+/** Instances whose samples count: running and past the warmup of the scale-out that made them. */
+function warming(a: AutoscaleState, m: Machine, now: number): boolean {
+  return m.machineState !== "RUNNING" || (m.origin === "autoscale" && (m.launchtime ?? now) + a.warmup_time_ms > now);
+}
+
+export interface MetricsResult {
+  /** The per-instance CPU the policies saw, or null when no sample counted. */
+  cpu: number | null;
+  excluded: string[];
+  outcome: Outcome | null;
+  woke: boolean;
+}
+
+export function pushMetrics(tx: GroupTx, sample: MetricSample): Result<MetricsResult> {
+  const g = tx.group;
+  const a = g.autoscale;
+  if (!a) return fail("AUTOSCALE_NOT_CONFIGURED", `autoscale is not configured for service group '${g.name}'`);
+  let woke = false;
+  if (sample.requests !== undefined) woke = traffic(tx, sample.requests);
+  let cpu: number | null = sample.cpu ?? null;
+  const excluded: string[] = [];
+  if (sample.instances) {
+    const counted: number[] = [];
+    for (const s of sample.instances) {
+      const m = [...tx.store.machines.values()].find((x) => x.uuid === s.uuid && x.member);
+      if (!m) return fail("MACHINE_NOT_FOUND", `instance '${s.uuid}' is not an instance of service group '${g.name}'`);
+      if (warming(a, m, tx.now)) excluded.push(s.uuid);
+      else counted.push(s.cpu);
+    }
+    cpu = counted.length ? counted.reduce((x, y) => x + y, 0) / counted.length : null;
+  }
+  let outcome: Outcome | null = null;
+  if (cpu !== null) {
+    tx.setGroup({ autoscale: { ...tx.group.autoscale!, lastSample: { cpu, at: tx.now } } });
+    outcome = evaluateAndApply(tx, `metric sample (cpu ${cpu} millicores per instance)`);
+  }
+  return { ok: true, cpu, excluded, outcome, woke };
+}
+
+/** Runs the live policies on the last sample and applies the decision (event-driven). */
+export function evaluateAndApply(tx: GroupTx, trigger: string): Outcome | null {
+  const a = tx.group.autoscale;
+  if (!a?.lastSample || a.policies.length === 0) return null;
+  const o = decide(a, { cpu: a.lastSample.cpu, capacity: capacity(tx) }, tx.now);
+  if (o.apply === null && o.blockedBy === null) return o; // nothing to do: not worth a ledger row
+  const op = tx.op("autoscale.decision", { request: { trigger, cpu: a.lastSample.cpu }, result: { ...o.decision, blockedBy: o.blockedBy, explanation: o.explanation } }, null);
+  if (o.apply === null) return o;
+  const next = afterApplied(a, o, tx.now);
+  tx.setGroup({ desiredSize: o.apply, autoscale: next });
+  if (next.warmupUntil !== a.warmupUntil && next.warmupUntil) tx.timers.set(WARMUP_END, next.warmupUntil);
+  if (next.cooldownUntil !== a.cooldownUntil && next.cooldownUntil) tx.timers.set(COOLDOWN_END, next.cooldownUntil);
+  tx.reconcile({ text: `autoscale decision (operation ${op.id}): ${o.explanation}` });
+  return o;
+}
+
+/** What-if: the live policies on given inputs, nothing changed. */
+export function whatIf(tx: GroupTx, input: { cpu: number; instances?: number }): Result<{ outcome: Outcome; capacity: number }> {
+  const a = tx.group.autoscale;
+  if (!a) return fail("AUTOSCALE_NOT_CONFIGURED", `autoscale is not configured for service group '${tx.group.name}'`);
+  const cap = input.instances ?? capacity(tx);
+  return { ok: true, outcome: decide(a, { cpu: input.cpu, capacity: cap }, tx.now), capacity: cap };
+}
+
+// ---------------------------------------------------------------- scale-to-zero
+
+/** Reported traffic: wakes a sleeping group; requests that arrive before it serves are held. */
+function traffic(tx: GroupTx, requests: number): boolean {
+  const a = tx.group.autoscale!;
+  const master = tx.machine(a.master);
+  let woke = false;
+  let held = a.heldRequests;
+  if (master && master.standby) {
+    const started = startInstance(tx, master.id);
+    woke = started.ok;
+  }
+  const current = tx.machine(a.master);
+  if (current && current.machineState !== "RUNNING") held += requests;
+  tx.setGroup({ autoscale: { ...tx.group.autoscale!, lastTrafficAt: tx.now, heldRequests: held } });
+  if (scaleToZeroEnabled(a)) tx.timers.set(IDLE_CHECK, tx.now + a.cooldown_time_ms);
+  if (woke) tx.op("scale_to_zero.wake", { result: { master: master!.uuid, heldRequests: held } }, null);
+  return woke;
+}
+
+/** Idle for cooldown_time_ms with min_size 0: the master goes to standby, the group to zero. */
+export function idleCheck(tx: GroupTx): void {
+  const a = tx.group.autoscale;
+  if (!a || !scaleToZeroEnabled(a)) return;
+  const idleSince = a.lastTrafficAt ?? a.createdAt;
+  if (idleSince + a.cooldown_time_ms > tx.now) {
+    tx.timers.set(IDLE_CHECK, idleSince + a.cooldown_time_ms);
+    return;
+  }
+  const master = tx.machine(a.master);
+  if (!master || !isAllocated(master)) return;
+  if (!stopInstance(tx, master.id, true).ok) return;
+  // The whole group sleeps: whatever autoscale had cloned drains and stops too.
+  tx.setGroup({ desiredSize: 0 });
+  tx.op("scale_to_zero.sleep", { result: { master: master.uuid, idleForMs: tx.now - idleSince } }, null);
+  tx.reconcile({ text: `no traffic for ${tx.now - idleSince} ms: scale to zero` });
+}
+
+/** When the master serves again, what was held while it woke is released (and recorded). */
+export function releaseHeld(tx: GroupTx, machineId: string): void {
+  const a = tx.group.autoscale;
+  const m = tx.machine(machineId);
+  if (!a || a.master !== machineId || !m || m.machineState !== "RUNNING" || a.heldRequests === 0) return;
+  tx.op("scale_to_zero.released", { result: { master: m.uuid, requests: a.heldRequests } }, null);
+  tx.setGroup({ autoscale: { ...a, heldRequests: 0 } });
+}

@@ -1,0 +1,138 @@
+// KraftCloud service groups and instances on the one group model. An explicit instance is a
+// retained member: it counts in the desired size while it runs, and persists when stopped.
+import { DEFAULT_CONFIG, isAllocated, newGroup, type InstanceSpec, type Machine, type ScaleToZero, type ServiceSpec } from "../../domain/model";
+import { fail, type Result } from "../../domain/operations";
+import type { GroupTx } from "../tx";
+import { terminateTimer } from "../tx";
+
+export function createService(tx: GroupTx, uuid: string, service: ServiceSpec): Result<{ uuid: string }> {
+  if (tx.store.group) return fail("ALREADY_EXISTS", `service group '${tx.ctx!.group}' already exists`);
+  const ctx = tx.ctx!;
+  const group = { ...newGroup(ctx.tenantId, ctx.group, uuid, DEFAULT_CONFIG, tx.now), service };
+  tx.store.putGroup(group);
+  tx.registry();
+  tx.timers.set("reconcile", tx.now + group.config.updatePeriodSeconds * 1000);
+  tx.op("service.create", { request: service, result: { uuid } });
+  return { ok: true, uuid };
+}
+
+/** KraftCloud refuses to delete a service group while instances are attached to it. */
+export function deleteService(tx: GroupTx): Result<{ uuid: string }> {
+  const g = tx.group;
+  const attached = [...tx.store.machines.values()].filter((m) => m.member && (isAllocated(m) || m.retained));
+  if (attached.length > 0) {
+    return fail("CONFLICT", `service group '${g.name}' still has ${attached.length} instance(s) attached: ${attached.map((m) => m.name).join(", ")}`);
+  }
+  for (const m of tx.store.machines.values()) tx.instanceRegistry(m, true);
+  tx.op("service.delete", { result: { uuid: g.uuid } });
+  tx.store.dropGroup();
+  tx.timers.clearAll(["outbox", "idempotency-expiry"]);
+  tx.registry(g);
+  return { ok: true, uuid: g.uuid };
+}
+
+export interface NewInstance {
+  uuid: string;
+  name: string;
+  spec: InstanceSpec;
+  autostart: boolean;
+  scaleToZero: ScaleToZero | null;
+}
+
+export function createInstance(tx: GroupTx, input: NewInstance): Result<{ instance: Machine }> {
+  const g = tx.group;
+  if ([...tx.store.machines.values()].some((m) => m.name === input.name)) return fail("ALREADY_EXISTS", `instance '${input.name}' already exists`);
+  if (input.autostart && g.desiredSize + 1 > g.maxSize) {
+    return fail("OUT_OF_RANGE", `starting another instance would exceed the group's max size ${g.maxSize}`);
+  }
+  const provider = tx.provider();
+  const launched = provider.launch(1, tx.now, {
+    origin: "instance",
+    spec: input.spec,
+    namePrefix: input.name,
+    name: input.name,
+    uuid: input.uuid,
+    retained: true,
+    scaleToZero: input.scaleToZero,
+  });
+  tx.apply(launched);
+  let instance = launched.machines[0];
+  if (input.autostart) tx.setGroup({ desiredSize: g.desiredSize + 1 });
+  else {
+    // Created stopped: the request is withdrawn at once and the instance waits for a start call.
+    tx.apply(provider.terminate(instance, tx.now));
+    instance = tx.machine(instance.id)!;
+  }
+  tx.op("instance.create", { request: input, result: { uuid: instance.uuid, name: instance.name, state: instance.machineState } });
+  tx.reconcile({ text: `instance ${input.name} created` });
+  return { ok: true, instance: tx.machine(instance.id)! };
+}
+
+function instance(tx: GroupTx, id: string): Machine | null {
+  const m = tx.machine(id);
+  return m && (m.member || m.retained) ? m : null;
+}
+
+/** Starts a stopped or standby instance (a standby one wakes the group from scale-to-zero). */
+export function startInstance(tx: GroupTx, id: string): Result<{ instance: Machine }> {
+  const g = tx.group;
+  const m = instance(tx, id);
+  if (!m) return fail("MACHINE_NOT_FOUND", `instance '${id}' not found`);
+  if (isAllocated(m)) return { ok: true, instance: m }; // already starting or running
+  if (m.machineState === "TERMINATING") return fail("INVALID", `instance '${m.name}' is stopping; start it once it is stopped`);
+  if (g.desiredSize + 1 > g.maxSize) return fail("OUT_OF_RANGE", `starting instance '${m.name}' would exceed the group's max size ${g.maxSize}`);
+  tx.apply(tx.provider().start({ ...m, member: true }, tx.now));
+  tx.setGroup({ desiredSize: g.desiredSize + 1 });
+  tx.op("instance.start", { request: { uuid: m.uuid }, result: { uuid: m.uuid, name: m.name, wasStandby: m.standby } });
+  tx.reconcile({ text: `instance ${m.name} started` });
+  return { ok: true, instance: tx.machine(id)! };
+}
+
+export function stopInstance(tx: GroupTx, id: string, standby = false): Result<{ instance: Machine }> {
+  const g = tx.group;
+  const m = instance(tx, id);
+  if (!m) return fail("MACHINE_NOT_FOUND", `instance '${id}' not found`);
+  if (!isAllocated(m)) return { ok: true, instance: m }; // already stopping or stopped
+  if (g.autoscale?.master === m.id && !standby && g.autoscale.min_size > 0) {
+    return fail("INVALID", `instance '${m.name}' is the autoscale master; delete the autoscale configuration first`);
+  }
+  // A victim already draining no longer counts toward the desired size.
+  const counted = m.terminateAt === null && m.serviceState !== "OUT_OF_SERVICE";
+  const desiredSize = counted ? g.desiredSize - 1 : g.desiredSize;
+  if (desiredSize < g.minSize) return fail("OUT_OF_RANGE", `stopping instance '${m.name}' would take the group below its min size ${g.minSize}`);
+  tx.apply(tx.provider().terminate(m, tx.now));
+  tx.timers.clear(terminateTimer(m.id));
+  tx.store.putMachine({ ...tx.machine(id)!, retained: true, standby });
+  tx.setGroup({ desiredSize });
+  tx.op(standby ? "instance.standby" : "instance.stop", { request: { uuid: m.uuid }, result: { uuid: m.uuid, name: m.name } });
+  tx.reconcile({ text: `instance ${m.name} ${standby ? "went to standby" : "stopped"}` });
+  return { ok: true, instance: tx.machine(id)! };
+}
+
+/** Deletes an instance; deleting the autoscale master resets autoscale (KraftCloud). */
+export function deleteInstance(tx: GroupTx, id: string): Result<{ uuid: string; name: string }> {
+  const g = tx.group;
+  const m = instance(tx, id);
+  if (!m) return fail("MACHINE_NOT_FOUND", `instance '${id}' not found`);
+  let desiredSize = g.desiredSize;
+  if (g.autoscale?.master === m.id) {
+    // The master is gone: autoscale is reset and every instance it created goes with it.
+    for (const clone of [...tx.store.machines.values()].filter((x) => x.origin === "autoscale" && isAllocated(x))) {
+      tx.apply(tx.provider().terminate(clone, tx.now));
+      tx.timers.clear(terminateTimer(clone.id));
+    }
+    tx.setGroup({ autoscale: null, minSize: 0, maxSize: 1000 });
+    desiredSize = [...tx.store.machines.values()].filter((x) => x.member && x.origin !== "autoscale" && isAllocated(x) && x.terminateAt === null).length;
+  }
+  const counted = isAllocated(m) && m.terminateAt === null && m.serviceState !== "OUT_OF_SERVICE";
+  if (counted) desiredSize = Math.max(0, desiredSize - 1);
+  if (isAllocated(m)) tx.apply(tx.provider().terminate(m, tx.now));
+  tx.timers.clear(terminateTimer(m.id));
+  // Out of the group at once; the provider finishes stopping it and the record is then forgotten.
+  tx.store.putMachine({ ...tx.machine(id)!, member: false, retained: false });
+  tx.instanceRegistry(m, true);
+  tx.setGroup({ desiredSize: Math.min(desiredSize, tx.group.maxSize) });
+  tx.op("instance.delete", { request: { uuid: m.uuid }, result: { uuid: m.uuid, name: m.name, resetAutoscale: g.autoscale?.master === m.id } });
+  tx.reconcile({ text: `instance ${m.name} deleted` });
+  return { ok: true, uuid: m.uuid, name: m.name };
+}

@@ -1,0 +1,10 @@
+// KraftCloud Services Autoscale API v1 under /v1 (paths of shared/specs/platform.json, relative
+// to /v1). docs/kraftcloud.md. Sub-apps per resource; errors of whole requests are rendered by
+// src/http/errors.ts, per-item errors by ./envelope.ts.
+import { Hono } from "hono";
+import { tenantAuth } from "../../http/auth";
+import type { AppEnv } from "../../http/types";
+
+export const kraftcloud = new Hono<AppEnv>();
+
+kraftcloud.use("*", tenantAuth());
