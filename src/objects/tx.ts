@@ -6,6 +6,7 @@ import type { CommandContext, OperationRecord } from "../domain/operations";
 import { planReconcile } from "../domain/reconcile";
 import { providerFor } from "../providers";
 import { POOL_TEMPLATE, type LaunchTemplate, type Provider, type ProviderChange } from "../providers/types";
+import type { OutboxEntry } from "../db/ledger";
 import type { Outbox } from "./outbox";
 import type { GroupStore } from "./store";
 import type { Timers } from "./timers";
@@ -86,15 +87,14 @@ export class GroupTx {
       seq: this.store.nextSeq(),
       version: 1,
     };
-    this.outbox.put({ kind: "operation", record });
-    this.timers.setEarliest("outbox", this.now + OUTBOX_SAFETY_MS);
+    this.queue({ kind: "operation", record });
     return record;
   }
 
   /** Queues the group's registry row (what tenants list); `deleted` marks its removal. */
   registry(deleted?: GroupState): void {
     const g = deleted ?? this.group;
-    this.outbox.put({
+    this.queue({
       kind: "group",
       row: {
         tenantId: g.tenantId,
@@ -107,7 +107,6 @@ export class GroupTx {
         version: this.store.nextSeq(),
       },
     });
-    this.timers.setEarliest("outbox", this.now + OUTBOX_SAFETY_MS);
   }
 
   /** Removes a machine for good (its registry row is marked gone; its history stays in the ledger). */
@@ -123,7 +122,7 @@ export class GroupTx {
   /** Queues an instance's registry row (so `/v1/instances/{uuid}` finds this group); `gone` marks its removal. */
   instanceRegistry(m: Machine, gone = false): void {
     const g = this.group;
-    this.outbox.put({
+    this.queue({
       kind: "instance",
       row: {
         uuid: m.uuid,
@@ -136,6 +135,11 @@ export class GroupTx {
         version: this.store.nextSeq(),
       },
     });
+  }
+
+  /** Puts a ledger/registry entry in the outbox; the outbox timer guarantees it is pushed. */
+  private queue(entry: OutboxEntry): void {
+    this.outbox.put(entry);
     this.timers.setEarliest("outbox", this.now + OUTBOX_SAFETY_MS);
   }
 
