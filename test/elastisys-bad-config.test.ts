@@ -12,6 +12,7 @@ describe("POST /cloudpools/{pool}/config", () => {
     ...NOT_AN_OBJECT,
     ["unknown top-level field", '{"desiredSize": 3}', "desiredSize"],
     ["unknown provider field", '{"provider": {"type": "simulated", "region": "eu"}}', "provider.region"],
+    ["a nested __proto__ field", '{"provider": {"type": "simulated", "__proto__": {"bootDelayMs": 1}}}', "__proto__"],
     ["unknown provider type", '{"provider": {"type": "aws"}}', "provider.type"],
     ["provider without type", '{"provider": {"bootDelayMs": 10}}', "provider.type"],
     ["provider not an object", '{"provider": "simulated"}', "provider"],

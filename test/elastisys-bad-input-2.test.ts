@@ -13,6 +13,7 @@ describe("POST /cloudpools/{pool}/pool/{machineId}/attach", () => {
     ...NOT_AN_OBJECT.filter(([name]) => name !== "empty body" && name !== "whitespace body"),
     ["unknown field", '{"decrementDesiredSize": true}', "decrementDesiredSize"],
     ["unknown field (other)", '{"machineId": "x"}', "machineId"],
+    ["a __proto__ field", '{"__proto__": {"x": 1}}', "__proto__"],
   ];
   it.each(cases)("%s → 400 naming the field, nothing changed", async (_name, raw, field) => {
     const f = await fixture("attach");

@@ -22,6 +22,7 @@ describe("POST /cloudpools/{pool}/pool/size", () => {
     ["desiredSize huge", '{"desiredSize": 1e400}', "desiredSize"],
     ["misspelled field (the missing one is named)", '{"desiredsize": 3}', "desiredSize"],
     ["unknown field next to a valid one", '{"desiredSize": 3, "force": true}', "force"],
+    ["a __proto__ field", '{"desiredSize": 3, "__proto__": {"desiredSize": 4}}', "__proto__"],
   ];
   it.each(cases)("%s → 400 naming the field, nothing changed", async (_name, raw, field) => {
     const f = await fixture("size");
@@ -56,6 +57,7 @@ describe("POST /cloudpools/{pool}/pool/{machineId}/terminate and /detach", () =>
     ["decrementDesiredSize as a number", '{"decrementDesiredSize": 1}', "decrementDesiredSize"],
     ["decrementDesiredSize null", '{"decrementDesiredSize": null}', "decrementDesiredSize"],
     ["unknown field", '{"decrementDesiredSize": false, "now": true}', "now"],
+    ["a __proto__ field", '{"decrementDesiredSize": true, "__proto__": {}}', "__proto__"],
   ];
   for (const action of ["terminate", "detach"] as const) {
     it.each(cases)(`${action}: %s → 400 naming the field, nothing changed`, async (_name, raw, field) => {

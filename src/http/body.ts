@@ -35,11 +35,17 @@ export function jsonBody<S extends z.ZodType>(
       if (options.emptyAs === undefined) throw badRequest("request body is empty", "a JSON object is required", "body");
       value = options.emptyAs;
     } else {
+      // zod's strict objects do not see a `__proto__` key, so it is refused here as the unknown field it is.
+      let protoKey = false;
       try {
-        value = JSON.parse(text);
+        value = JSON.parse(text, (key, v) => {
+          if (key === "__proto__") protoKey = true;
+          return v;
+        });
       } catch (err) {
         throw badRequest("malformed JSON in request body", err instanceof Error ? err.message : String(err), "body");
       }
+      if (protoKey) throw badRequest("unknown field '__proto__'", "Unrecognized key: \"__proto__\"", "__proto__");
     }
     const parsed = schema.safeParse(value);
     if (!parsed.success) {
