@@ -114,6 +114,16 @@ describe("replays", () => {
     expectError(await f.api.del(f.base, key("del-2")), 404, f.pool);
   });
 
+  it("two concurrent requests with the same key act once: one answers, the other replays", async () => {
+    const f = await fixture("idem-race");
+    const [a] = await withMachines(f, 3, true);
+    const rs = await Promise.all([1, 2, 3].map(() => send(f, `/pool/${a}/terminate`, { decrementDesiredSize: true }, "race")));
+    for (const r of rs) expect(r.status, r.text).toBe(200);
+    expect(rs.map((r) => r.headers.get("Idempotent-Replayed")).sort()).toEqual([null, "true", "true"].sort());
+    expect(await size(f)).toEqual({ desiredSize: 2, allocated: 2, outOfService: 0 });
+    expect((await ledger(f.tenant, f.pool)).filter((x) => x.type === "machine.terminate")).toHaveLength(1);
+  });
+
   it("a replay keeps working while time passes and machines move on", async () => {
     const f = await fixture("idem-time");
     const [a] = await withMachines(f, 2, true);

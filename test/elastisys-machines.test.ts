@@ -129,6 +129,20 @@ describe("scale-in", () => {
   });
 });
 
+describe("concurrent changes", () => {
+  it("size changes racing each other end with exactly the last accepted size allocated", async () => {
+    const f = await fixture("race");
+    await withMachines(f, 2, true);
+    const rs = await Promise.all([3, 7, 1, 5, 0, 4].map((n) => f.api.post(`${f.base}/pool/size`, { desiredSize: n })));
+    for (const r of rs) expect(r.status, r.text).toBe(200);
+    const rows = (await ledger(f.tenant, f.pool)).filter((x) => x.type === "pool.set_desired_size");
+    const last = rows.at(-1)!.result.after;
+    expect(await size(f)).toEqual({ desiredSize: last, allocated: last, outOfService: 0 });
+    // Each change saw the one before it.
+    for (let i = 1; i < rows.length; i++) expect(rows[i].result.before).toBe(rows[i - 1].result.after);
+  });
+});
+
 describe("POST /pool/{machineId}/terminate", () => {
   it("without decrementDesiredSize: the machine goes, desired stays, a replacement is launched", async () => {
     const f = await fixture("term-keep");
@@ -372,6 +386,20 @@ describe("POST /pool/{machineId}/serviceState", () => {
     await post(f, `/pool/${a}/serviceState`, { serviceState: "IN_SERVICE" });
     expect(await states(f)).toEqual({ [a]: "RUNNING", [repl]: "TERMINATING" });
     expect(await size(f)).toEqual({ desiredSize: 1, allocated: 1, outOfService: 0 });
+  });
+
+  it("terminating or detaching an out-of-service machine without decrement launches no second replacement", async () => {
+    const f = await fixture("oos-gone");
+    const [a, b] = await withMachines(f, 3, true);
+    await post(f, `/pool/${a}/serviceState`, { serviceState: "OUT_OF_SERVICE" });
+    await post(f, `/pool/${b}/serviceState`, { serviceState: "OUT_OF_SERVICE" });
+    expect(await size(f)).toEqual({ desiredSize: 3, allocated: 5, outOfService: 2 });
+    const replaced = async () => (await ledger(f.tenant, f.pool)).filter((x) => x.type === "machine.replaced").length;
+    expect(await replaced()).toBe(2);
+    await post(f, `/pool/${a}/terminate`, { decrementDesiredSize: false });
+    await post(f, `/pool/${b}/detach`, { decrementDesiredSize: false });
+    expect(await replaced()).toBe(2);
+    expect(await size(f)).toEqual({ desiredSize: 3, allocated: 3, outOfService: 0 });
   });
 
   it("any other service state also takes a machine back into service", async () => {
