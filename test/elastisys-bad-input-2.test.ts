@@ -115,3 +115,22 @@ describe("invalid pool names", () => {
   });
 });
 
+
+describe("POST /cloudpools/{pool}/simulator/events (extension)", () => {
+  const cases: [string, string, number, string][] = [
+    ["malformed JSON", "{bad", 400, "malformed JSON"],
+    ["empty body", "", 400, "body"],
+    ["{}", "{}", 400, "type"],
+    ["unknown event type", '{"type": "machine.exploded"}', 400, "type"],
+    ["crash without a machine", '{"type": "machine.crashed"}', 400, "machineId"],
+    ["machineId of the wrong type", '{"type": "machine.crashed", "machineId": 7}', 400, "machineId"],
+    ["unknown field", '{"type": "machine.appeared", "count": 2}', 400, "count"],
+    ["crash of an unknown machine", '{"type": "machine.crashed", "machineId": "i-00000000000000000"}', 404, "i-00000000000000000"],
+  ];
+  it.each(cases)("%s → %i naming it, nothing changed", async (_name, raw, status, mentions) => {
+    const f = await fixture("sim");
+    await withMachines(f, 1, true);
+    const r = await expectNoChange(f, () => post(f, "/simulator/events", raw));
+    expectError(r, status, mentions);
+  });
+});
