@@ -71,6 +71,8 @@ function statementFor(db: LedgerDb, entry: OutboxEntry): BatchItem<"sqlite"> {
       set: {
         status: r.status,
         result: r.result,
+        reasonCode: r.reasonCode,
+        reasonMessage: r.reasonMessage,
         updatedAt: r.updatedAt,
         completedAt: r.completedAt,
         version: r.version,
@@ -145,4 +147,24 @@ export async function listInstances(d1: D1Database, tenantId: string) {
     .from(schema.instances)
     .where(and(eq(schema.instances.tenantId, tenantId), sql`${schema.instances.deletedAt} IS NULL`))
     .orderBy(schema.instances.createdAt, schema.instances.name);
+}
+
+/** One operation of a tenant by id. */
+export async function getOperation(d1: D1Database, tenantId: string, id: string): Promise<OperationRecord | null> {
+  const [row] = await ledgerDb(d1)
+    .select()
+    .from(schema.operations)
+    .where(and(eq(schema.operations.tenantId, tenantId), eq(schema.operations.id, id)))
+    .limit(1);
+  return row ? toRecord(row) : null;
+}
+
+/** The operations recorded under one orchestrator action, oldest first. */
+export async function listActionOperations(d1: D1Database, tenantId: string, actionId: string): Promise<OperationRecord[]> {
+  const rows = await ledgerDb(d1)
+    .select()
+    .from(schema.operations)
+    .where(and(eq(schema.operations.tenantId, tenantId), eq(schema.operations.actionId, actionId)))
+    .orderBy(schema.operations.createdAt, schema.operations.seq);
+  return rows.map(toRecord);
 }

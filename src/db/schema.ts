@@ -73,6 +73,9 @@ export const operations = sqliteTable(
     request: text("request"),
     result: text("result"),
     cause: text("cause"),
+    // Why an operation failed or was refused (Quilt reason_code / reason_message).
+    reasonCode: text("reason_code"),
+    reasonMessage: text("reason_message"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
     completedAt: integer("completed_at"),

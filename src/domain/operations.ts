@@ -19,6 +19,9 @@ export interface OperationRecord {
   result: string | null;
   /** Why it happened: the operation or event that caused a reconcile activity. */
   cause: string | null;
+  /** Why it failed (status failed/cancelled/timed_out): a code such as ELASTICITY_INVALID_ARGUMENT. */
+  reasonCode: string | null;
+  reasonMessage: string | null;
   createdAt: number;
   updatedAt: number;
   completedAt: number | null;
@@ -34,7 +37,14 @@ export interface CommandContext {
   requestId: string;
   idempotencyKey?: string | null;
   actionId?: string | null;
+  /** What kind of target `group` names in the ledger: group (default), container, function, workload, action. */
+  targetKind?: TargetKind;
 }
+
+export type TargetKind = "group" | "container" | "function" | "workload" | "action";
+
+/** The Durable Object name of a target: one object per (tenant, kind, id). */
+export const objectName = (tenantId: string, kind: TargetKind, id: string) => `${tenantId}:${kind}:${id}`;
 
 /** Idempotency records are kept this long (DESIGN.md, "Durable Object rules"). */
 export const IDEMPOTENCY_RETENTION_MS = 24 * 3_600_000;
@@ -72,6 +82,10 @@ export type FailureCode =
   | "ALREADY_EXISTS"
   | "AUTOSCALE_CONFIGURED"
   | "AUTOSCALE_NOT_CONFIGURED"
-  | "OUT_OF_RANGE";
+  | "OUT_OF_RANGE"
+  /** The same idempotency key is still executing (Quilt: 409 with Retry-After). */
+  | "IN_FLIGHT"
+  /** A dependency (the D1 ledger) is unreachable: retry later. */
+  | "UNAVAILABLE";
 
 export const fail = (code: FailureCode, message: string): Failure => ({ ok: false, code, message });

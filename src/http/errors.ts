@@ -5,6 +5,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Failure } from "../domain/operations";
+import { renderQuiltError } from "./quilt-errors";
 import type { AppEnv } from "./types";
 
 export type ErrorCode =
@@ -18,7 +19,26 @@ export type ErrorCode =
   | "PAYLOAD_TOO_LARGE"
   | "INTERNAL";
 
+/** What a dialect's renderer may use beyond the common fields (today the Quilt renderer). */
+export interface ErrorExtras {
+  /** A dialect error code more specific than the one mapped from `code` (e.g. a 409 in flight). */
+  dialectCode?: string;
+  /** What the caller can do about it. */
+  hint?: string;
+  /** Structured context, rendered as `details`. */
+  details?: Record<string, unknown>;
+  /** Overrides the renderer's own judgement (5xx, a 409 with Retry-After). */
+  retryable?: boolean;
+}
+
 export class ApiError extends HTTPException {
+  extras: ErrorExtras = {};
+  /** Attaches dialect extras; returns the error itself, to be thrown. */
+  with(extras: ErrorExtras): this {
+    Object.assign(this.extras, extras);
+    return this;
+  }
+
   constructor(
     status: ContentfulStatusCode,
     readonly code: ErrorCode,
@@ -45,6 +65,8 @@ const FAILURE_STATUS: Record<Failure["code"], [ContentfulStatusCode, ErrorCode]>
   AUTOSCALE_CONFIGURED: [409, "CONFLICT"],
   AUTOSCALE_NOT_CONFIGURED: [409, "CONFLICT"],
   OUT_OF_RANGE: [400, "INVALID_ARGUMENT"],
+  IN_FLIGHT: [409, "CONFLICT"],
+  UNAVAILABLE: [503, "INTERNAL"],
 };
 
 /** Turns a Durable Object's failure result into the error a route throws. */
@@ -59,13 +81,15 @@ export function unwrap<R extends { ok: true } | Failure>(r: R, subject?: string)
   return r as Extract<R, { ok: true }>;
 }
 
-type Renderer = (c: Context<AppEnv>, e: ApiError) => Response;
+export type Renderer = (c: Context<AppEnv>, e: ApiError) => Response;
 
 const renderers: readonly { prefix: string; render: Renderer }[] = [
   // elastisys cloud pool API: {message, detail}
   { prefix: "/cloudpools", render: (c, e) => c.json({ message: e.message, detail: e.detail ?? e.code }, e.status) },
   // KraftCloud v1 whole-request failures: {status: "error", message, errors: [{status}]}
   { prefix: "/v1", render: (c, e) => c.json({ status: "error", message: e.message, errors: [{ status: e.status }] }, e.status) },
+  // Quilt elasticity: {error, error_code, request_id, details?, hint?} (+ reason_* and retryable under /control)
+  { prefix: "/api/elasticity", render: renderQuiltError },
 ];
 
 /** The default shape, for /admin, /healthz and unknown paths. */

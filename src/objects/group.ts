@@ -7,11 +7,13 @@ import { writeLedger } from "../db/ledger";
 import type { StepPolicyInput } from "../domain/autoscale";
 import type { AutoscaleState, Outcome } from "../domain/autoscale/state";
 import { groupUuid, poolSize, type GroupConfig, type GroupState, type Machine, type PoolSize, type ServiceSpec, type ServiceState } from "../domain/model";
-import { fail, fingerprint, type CommandContext, type CommandResult, type OperationRecord, type Result } from "../domain/operations";
+import { fail, fingerprint, objectName, type CommandContext, type CommandResult, type OperationRecord, type Result, type TargetKind } from "../domain/operations";
 import type { SimulatorEvent } from "../providers/simulated";
 import * as autoscale from "./commands/autoscale";
 import * as instances from "./commands/instances";
 import * as pool from "./commands/pool";
+import * as quilt from "./commands/quilt";
+import { rollbackPlan, type RollbackInput } from "./rollback";
 import { IdempotencyStore } from "./idempotency";
 import { Outbox, outboxBackoffMs } from "./outbox";
 import { GroupStore } from "./store";
@@ -28,12 +30,17 @@ export type { SimulatorEvent };
 
 const TIMER_FAILURE_RETRY_MS = 30_000;
 
+/** What a Quilt write answers: its operation and the target's state after it. */
+type QuiltWrite<S> = { operation: OperationRecord; state: S };
+
 export class GroupObject extends DurableObject<Env> {
   #store: GroupStore;
   #timers: Timers;
   #outbox: Outbox;
   #idempotency: IdempotencyStore;
   #flushFailures = 0;
+  /** Idempotency scopes of rollbacks executing right now (they await other objects). */
+  #inFlight = new Set<string>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -167,6 +174,92 @@ export class GroupObject extends DurableObject<Env> {
     return autoscale.whatIf(this.#tx(Date.now(), null), input);
   }
 
+  // ---------------------------------------------------------------- Quilt: containers, function pools, workloads, node groups
+
+  async getContainer(): Promise<Result<{ state: quilt.ContainerState }>> {
+    const state = quilt.container(this.#tx(Date.now(), null));
+    return state ? { ok: true, state } : fail("GROUP_NOT_FOUND", "container not found");
+  }
+
+  async getFunctionPool(): Promise<Result<{ state: quilt.FunctionPoolState }>> {
+    const state = quilt.functionPool(this.#tx(Date.now(), null));
+    return state ? { ok: true, state } : fail("GROUP_NOT_FOUND", "function not found");
+  }
+
+  async getWorkload(): Promise<Result<{ state: quilt.WorkloadState }>> {
+    const state = quilt.workload(this.#tx(Date.now(), null));
+    return state ? { ok: true, state } : fail("GROUP_NOT_FOUND", "workload not found");
+  }
+
+  async resizeContainer(ctx: CommandContext, input: { memory_limit_mb: number; cpu_limit_percent: number }): Promise<CommandResult<QuiltWrite<quilt.ContainerState>>> {
+    return this.#command(ctx, "elasticity.resize_container", input, (tx) => quilt.resizeContainer(tx, input), { creates: true });
+  }
+
+  async setFunctionPoolTarget(ctx: CommandContext, input: { min_instances: number; max_instances: number }): Promise<CommandResult<QuiltWrite<quilt.FunctionPoolState>>> {
+    const uuid = await groupUuid(ctx.tenantId, `function:${ctx.group}`);
+    return this.#command(ctx, "elasticity.set_function_pool_target", input, (tx) => quilt.setPoolTarget(tx, input, uuid), { creates: true });
+  }
+
+  async bindFunction(ctx: CommandContext, functionId: string): Promise<CommandResult<QuiltWrite<quilt.WorkloadState>>> {
+    return this.#command(ctx, "elasticity.workload_function_binding", { function_id: functionId }, (tx) => quilt.bindFunction(tx, functionId), { creates: true });
+  }
+
+  async rotateFunction(ctx: CommandContext, next: string, cutoverAt: number): Promise<CommandResult<QuiltWrite<quilt.WorkloadState>>> {
+    return this.#command(ctx, "elasticity.rotate_workload_function_binding", { next_function_id: next, cutover_at: cutoverAt }, (tx) => quilt.rotateFunction(tx, next, cutoverAt), { creates: true });
+  }
+
+  async setPlacement(ctx: CommandContext, placement: quilt.Placement): Promise<CommandResult<QuiltWrite<quilt.WorkloadState>>> {
+    return this.#command(ctx, "elasticity.workload_placement_preference", placement, (tx) => quilt.setPlacement(tx, placement), { creates: true });
+  }
+
+  async scaleNodeGroup(ctx: CommandContext, delta: number): Promise<CommandResult<QuiltWrite<{ group: string; desired_size: number }>>> {
+    return this.#command(ctx, "elasticity.scale_node_group", { delta_units: delta }, (tx) => quilt.scaleNodeGroup(tx, delta));
+  }
+
+  /** Undoes one operation that was applied to this object (called by a rollback). */
+  async undoOperation(ctx: CommandContext, op: OperationRecord, force: boolean): Promise<CommandResult<{ undo: quilt.UndoResult }>> {
+    return this.#command(ctx, "elasticity.undo", { operation_id: op.id, force }, (tx) => quilt.undo(tx, op, force), { creates: true });
+  }
+
+  /**
+   * Rolls back an orchestrator action (this object is the action's: `<tenant>:action:<id>`, so
+   * rollbacks of one action are serialized). Reaches every target the action's operations
+   * changed, newest first; a second request with the same key while this one runs → IN_FLIGHT.
+   */
+  async rollbackAction(ctx: CommandContext, input: RollbackInput): Promise<CommandResult<{ operation: OperationRecord }>> {
+    const type = "elasticity.rollback_action";
+    const scope = IdempotencyStore.scope(type, ctx.group, ctx.idempotencyKey ?? "");
+    const print = await fingerprint({ type, request: input });
+    const prior = ctx.idempotencyKey ? this.#idempotency.get(scope, Date.now()) : null;
+    if (prior && prior.fingerprint !== print) return fail("IDEMPOTENCY_CONFLICT", `Idempotency-Key '${ctx.idempotencyKey}' was used with a different request`);
+    if (prior) return { ...(prior.response as { operation: OperationRecord }), ok: true, replayed: true };
+    if (this.#inFlight.has(scope)) return fail("IN_FLIGHT", `a rollback with Idempotency-Key '${ctx.idempotencyKey}' is still executing`);
+    this.#inFlight.add(scope);
+    try {
+      const planned = await rollbackPlan(this.env.DB, ctx.tenantId, input);
+      if (!planned.ok) return planned;
+      const undone: quilt.UndoResult[] = [];
+      for (const op of planned.ops) {
+        const stub = this.env.GROUPS.get(this.env.GROUPS.idFromName(objectName(ctx.tenantId, op.targetKind as TargetKind, op.targetId)));
+        const undoCtx: CommandContext = { ...ctx, group: op.targetId, targetKind: op.targetKind as TargetKind, idempotencyKey: null };
+        const r = await stub.undoOperation(undoCtx, op, input.force);
+        undone.push(r.ok ? r.undo : { operation_id: op.id, undo_operation_id: null, target: { kind: op.targetKind, id: op.targetId }, status: "conflict", message: r.message });
+      }
+      return await this.#command(ctx, type, input, (tx) => {
+        const conflicts = undone.filter((u) => u.status === "conflict");
+        const operation = tx.op(type, {
+          request: input,
+          result: { target_action_id: input.target_action_id, undone },
+          status: conflicts.length ? "failed" : "succeeded",
+          ...(conflicts.length ? { reasonCode: "ELASTICITY_INVALID_ARGUMENT", reasonMessage: `${conflicts.length} target(s) changed since the action and were not overwritten (send "force": true to overwrite): ${conflicts.map((u) => `${u.target.kind} ${u.target.id}`).join(", ")}` } : {}),
+        });
+        return { ok: true, operation };
+      }, { creates: true });
+    } finally {
+      this.#inFlight.delete(scope);
+    }
+  }
+
   // ---------------------------------------------------------------- alarm
 
   override async alarm(): Promise<void> {
@@ -199,6 +292,7 @@ export class GroupObject extends DurableObject<Env> {
       if (next !== null) this.#timers.set("idempotency-expiry", next);
       return;
     }
+    if (t.name === quilt.ROTATION_TIMER) return quilt.cutover(this.#tx(now, null));
     const g = this.#store.group;
     if (!g) return; // a group deleted since the timer was armed: nothing to do.
     const tx = this.#tx(now, null);
@@ -253,7 +347,9 @@ export class GroupObject extends DurableObject<Env> {
           if (prior) return { ...(prior.response as T), ok: true as const, replayed: true };
         }
         if (!this.#store.group && !options.creates) throw new Rejected(fail("GROUP_NOT_FOUND", "group is not configured"));
-        const out = apply(this.#tx(now, ctx));
+        const tx = this.#tx(now, ctx);
+        tx.claim(ctx);
+        const out = apply(tx);
         if (!out.ok) throw new Rejected(out);
         if (scope && print) {
           const { ok: _ok, ...response } = out;

@@ -48,6 +48,20 @@ export class GroupStore {
     this.machines.delete(id);
   }
 
+  /** A JSON document of this object besides the group (a Quilt container or workload, undo marks). */
+  getDoc<T>(key: string): T | null {
+    const row = this.storage.sql.exec<{ value: string }>(`SELECT value FROM kv WHERE key = ?`, `doc:${key}`).toArray()[0];
+    return row ? (JSON.parse(row.value) as T) : null;
+  }
+
+  putDoc(key: string, value: unknown): void {
+    this.storage.sql.exec(`INSERT OR REPLACE INTO kv (key, value) VALUES (?, ?)`, `doc:${key}`, JSON.stringify(value));
+  }
+
+  dropDoc(key: string): void {
+    this.storage.sql.exec(`DELETE FROM kv WHERE key = ?`, `doc:${key}`);
+  }
+
   /** Next value of the object's sequence (operation order, registry versions); survives deletion. */
   nextSeq(): number {
     const row = this.storage.sql

@@ -2,7 +2,7 @@
 // the state, the clock, and the effects it may have (machine changes through the provider,
 // timers, ledger records, reconcile). Everything written here commits or rolls back together.
 import { isAllocated, type GroupState, type Machine } from "../domain/model";
-import type { CommandContext, OperationRecord } from "../domain/operations";
+import type { CommandContext, OperationRecord, OperationStatus, TargetKind } from "../domain/operations";
 import { planReconcile } from "../domain/reconcile";
 import { providerFor } from "../providers";
 import { POOL_TEMPLATE, type LaunchTemplate, type Provider, type ProviderChange } from "../providers/types";
@@ -19,6 +19,23 @@ export interface ReconcileCause {
 
 /** A pending outbox push is retried this soon even if the isolate dies before pushing it. */
 const OUTBOX_SAFETY_MS = 5_000;
+
+export interface Owner {
+  tenantId: string;
+  kind: TargetKind;
+  id: string;
+}
+
+export interface OpFields {
+  request?: unknown;
+  result?: unknown;
+  cause?: string;
+  /** Given when the caller needs the id before the record is written (e.g. to answer with it). */
+  id?: string;
+  status?: OperationStatus;
+  reasonCode?: string;
+  reasonMessage?: string;
+}
 
 export const terminateTimer = (machineId: string) => `terminate:${machineId}`;
 
@@ -66,16 +83,18 @@ export class GroupTx {
   }
 
   /** Writes an operation record to the outbox (same transaction as the change it records). */
-  op(type: string, fields: { request?: unknown; result?: unknown; cause?: string } = {}, ctx = this.ctx): OperationRecord {
-    const g = this.store.group;
+  op(type: string, fields: OpFields = {}, ctx = this.ctx): OperationRecord {
+    const owner = this.owner();
     const record: OperationRecord = {
-      id: crypto.randomUUID(),
-      tenantId: ctx?.tenantId ?? g!.tenantId,
-      targetKind: "group",
-      targetId: ctx?.group ?? g!.name,
+      id: fields.id ?? crypto.randomUUID(),
+      tenantId: ctx?.tenantId ?? owner.tenantId,
+      targetKind: ctx?.targetKind ?? owner.kind,
+      targetId: ctx?.group ?? owner.id,
       dialect: ctx?.dialect ?? "system",
       type,
-      status: "succeeded",
+      status: fields.status ?? "succeeded",
+      reasonCode: fields.reasonCode ?? null,
+      reasonMessage: fields.reasonMessage ?? null,
       idempotencyKey: ctx?.idempotencyKey ?? null,
       actionId: ctx?.actionId ?? null,
       request: fields.request === undefined ? null : JSON.stringify(fields.request),
@@ -135,6 +154,17 @@ export class GroupTx {
         version: this.store.nextSeq(),
       },
     });
+  }
+
+  /** Whose object this is: written at the first command; groups are their own record of it. */
+  owner(): Owner {
+    const g = this.store.group;
+    return this.store.getDoc<Owner>("owner") ?? { tenantId: g!.tenantId, kind: "group", id: g!.name };
+  }
+
+  /** Remembers the object's identity for records written later by timers (no request then). */
+  claim(ctx: CommandContext): void {
+    if (!this.store.getDoc<Owner>("owner")) this.store.putDoc("owner", { tenantId: ctx.tenantId, kind: ctx.targetKind ?? "group", id: ctx.group } satisfies Owner);
   }
 
   /** Puts a ledger/registry entry in the outbox; the outbox timer guarantees it is pushed. */

@@ -1,7 +1,7 @@
 // Shared by every dialect: which Durable Object holds a group, and the command context a dialect
 // passes along with each command.
 import type { Context } from "hono";
-import type { CommandContext, Dialect } from "../domain/operations";
+import { objectName, type CommandContext, type Dialect, type TargetKind } from "../domain/operations";
 import { badRequest } from "../http/errors";
 import type { AppEnv } from "../http/types";
 
@@ -11,7 +11,13 @@ export const GROUP_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 /** One Durable Object per (tenant, group): the same name in two tenants is two objects. */
 export function groupStub(c: Context<AppEnv>, name: string) {
   const ns = c.env.GROUPS;
-  return ns.get(ns.idFromName(`${c.get("tenantId")}:group:${name}`));
+  return ns.get(ns.idFromName(objectName(c.get("tenantId"), "group", name)));
+}
+
+/** The object of a Quilt singleton target (container, function pool, workload) or of an action. */
+export function targetStub(c: Context<AppEnv>, kind: TargetKind, id: string) {
+  const ns = c.env.GROUPS;
+  return ns.get(ns.idFromName(objectName(c.get("tenantId"), kind, id)));
 }
 
 const KEY_RE = /^[\x21-\x7e]{1,255}$/;

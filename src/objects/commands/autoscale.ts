@@ -29,8 +29,8 @@ export function configureAutoscale(tx: GroupTx, input: AutoscaleInput): Result<{
   const master = findInstance(tx, input.master);
   if (!master) return fail("MACHINE_NOT_FOUND", `master instance ${JSON.stringify(input.master)} is not an instance of service group '${g.name}'`);
   const cfg = { ...AUTOSCALE_DEFAULTS, ...input };
-  if (cfg.min_size > cfg.max_size || cfg.max_size > MAX_GROUP_SIZE || cfg.min_size < 0) {
-    return fail("OUT_OF_RANGE", `min_size ${cfg.min_size} and max_size ${cfg.max_size} must satisfy 0 <= min_size <= max_size <= ${MAX_GROUP_SIZE}`);
+  if (cfg.min_size > cfg.max_size || cfg.max_size > MAX_GROUP_SIZE || cfg.min_size < 0 || cfg.max_size < 1) {
+    return fail("OUT_OF_RANGE", `min_size ${cfg.min_size} and max_size ${cfg.max_size} must satisfy 0 <= min_size <= max_size <= ${MAX_GROUP_SIZE}, max_size >= 1`);
   }
   const policies = [];
   for (const p of input.policies ?? []) {

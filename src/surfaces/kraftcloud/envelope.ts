@@ -20,6 +20,8 @@ const CODE_OF: Record<FailureCode, [number, ContentfulStatusCode]> = {
   AUTOSCALE_CONFIGURED: [KC.AUTOSCALE_CONFIGURED, 409],
   AUTOSCALE_NOT_CONFIGURED: [KC.AUTOSCALE_NOT_CONFIGURED, 409],
   OUT_OF_RANGE: [KC.SIZE_OUT_OF_RANGE, 400],
+  IN_FLIGHT: [KC.INVALID, 409],
+  UNAVAILABLE: [KC.INVALID, 503],
 };
 
 export type Item = { status: string } & Record<string, unknown>;
@@ -58,8 +60,13 @@ export function batch(c: Context<AppEnv>, kind: string, items: Item[]) {
   return c.json({ status, data: { [kind]: items.map(strip) }, op_time_us: opTimeUs(c) }, 200);
 }
 
-/** Single-target routes (`/{uuid}` paths): one item; an item error also sets the HTTP status. */
+/**
+ * Single-target routes (`/{uuid}` paths): one item; an item error also sets the HTTP status, and
+ * the body then carries the error fields of the spec's error response (`message`, `errors`) next
+ * to the item.
+ */
 export function single(c: Context<AppEnv>, kind: string, item: Item) {
-  const http = item.status === "error" ? ((item as { http?: ContentfulStatusCode }).http ?? 400) : 200;
-  return c.json({ status: item.status === "error" ? "error" : "success", data: { [kind]: [strip(item)] }, op_time_us: opTimeUs(c) }, http);
+  if (item.status !== "error") return c.json({ status: "success", data: { [kind]: [strip(item)] }, op_time_us: opTimeUs(c) }, 200);
+  const http = (item as { http?: ContentfulStatusCode }).http ?? 400;
+  return c.json({ status: "error", message: item.message, errors: [{ status: http }], data: { [kind]: [strip(item)] }, op_time_us: opTimeUs(c) }, http);
 }

@@ -1,0 +1,244 @@
+// Quilt elasticity targets on the group Durable Object class: containers, function pools,
+// workloads (one object per (tenant, kind, id)) and node groups (the shared group). Every write
+// records its operation with the state it replaced (`before`) and the state it made (`after`), so
+// a rollback can restore `before` — but only while the target still holds `after`.
+import { DEFAULT_CONFIG, newGroup } from "../../domain/model";
+import { canonicalJson, fail, type OperationRecord, type Result } from "../../domain/operations";
+import type { GroupTx } from "../tx";
+
+export interface ContainerState {
+  container_id: string;
+  memory_limit_mb: number;
+  cpu_limit_percent: number;
+  updated_at: number;
+}
+
+export interface FunctionPoolState {
+  function_id: string;
+  min_instances: number;
+  max_instances: number;
+  desired_instances: number;
+  running_instances: number;
+}
+
+export interface Binding {
+  current_function_id: string | null;
+  next_function_id: string | null;
+  /** Unix seconds of the pending cutover, null when none. */
+  cutover_at: number | null;
+}
+
+export interface Placement {
+  node_group: string;
+  anti_affinity: boolean;
+}
+
+export interface WorkloadState {
+  workload_id: string;
+  binding: Binding | null;
+  placement: Placement | null;
+  updated_at: number;
+}
+
+export const ROTATION_TIMER = "workload:rotation";
+
+type Written<S> = Result<{ operation: OperationRecord; state: S }>;
+
+// ---------------------------------------------------------------- containers
+
+export const container = (tx: GroupTx) => tx.store.getDoc<ContainerState>("container");
+
+/** Records the new limits; the provider applies them (simulated: recorded as applied). */
+export function resizeContainer(tx: GroupTx, input: { memory_limit_mb: number; cpu_limit_percent: number }): Written<ContainerState> {
+  const before = container(tx);
+  const state: ContainerState = { container_id: tx.ctx!.group, ...input, updated_at: tx.now };
+  tx.store.putDoc("container", state);
+  const operation = tx.op("elasticity.resize_container", {
+    request: input,
+    result: { before: before && limits(before), after: limits(state), applied: { provider: "simulated", event: "container.resize" } },
+  });
+  return { ok: true, operation, state };
+}
+
+const limits = (s: ContainerState) => ({ memory_limit_mb: s.memory_limit_mb, cpu_limit_percent: s.cpu_limit_percent });
+
+// ---------------------------------------------------------------- function pools
+
+export function functionPool(tx: GroupTx): FunctionPoolState | null {
+  const g = tx.store.group;
+  if (!g) return null;
+  const running = [...tx.store.machines.values()].filter((m) => m.member && m.machineState === "RUNNING").length;
+  return { function_id: g.name, min_instances: g.minSize, max_instances: g.maxSize, desired_instances: g.desiredSize, running_instances: running };
+}
+
+/** Sets the pool's bounds; the reconciler then holds the desired size within them. */
+export function setPoolTarget(tx: GroupTx, input: { min_instances: number; max_instances: number }, uuid: string): Written<FunctionPoolState> {
+  const before = functionPool(tx);
+  if (!tx.store.group) tx.store.putGroup(newGroup(tx.ctx!.tenantId, tx.ctx!.group, uuid, DEFAULT_CONFIG, tx.now));
+  applyBounds(tx, input.min_instances, input.max_instances);
+  const state = functionPool(tx)!;
+  const operation = tx.op("elasticity.set_function_pool_target", {
+    request: input,
+    result: { before: before && bounds(before), after: bounds(state), desired_instances: state.desired_instances },
+  });
+  return { ok: true, operation, state };
+}
+
+const bounds = (p: FunctionPoolState) => ({ min_instances: p.min_instances, max_instances: p.max_instances });
+
+function applyBounds(tx: GroupTx, min: number, max: number): void {
+  const g = tx.group;
+  if (!tx.timers.get("reconcile")) tx.timers.set("reconcile", tx.now + g.config.updatePeriodSeconds * 1000);
+  tx.setGroup({ minSize: min, maxSize: max, desiredSize: Math.min(max, Math.max(min, g.desiredSize)) });
+  tx.reconcile({ text: `function pool target [${min}, ${max}]` });
+}
+
+// ---------------------------------------------------------------- workloads
+
+export const workload = (tx: GroupTx) => tx.store.getDoc<WorkloadState>("workload");
+
+function putWorkload(tx: GroupTx, patch: Partial<WorkloadState>): WorkloadState {
+  const prior = workload(tx) ?? { workload_id: tx.ctx?.group ?? "", binding: null, placement: null, updated_at: tx.now };
+  const next = { ...prior, ...patch, updated_at: tx.now };
+  tx.store.putDoc("workload", next);
+  return next;
+}
+
+export function bindFunction(tx: GroupTx, functionId: string): Written<WorkloadState> {
+  const before = workload(tx)?.binding ?? null;
+  const binding: Binding = { current_function_id: functionId, next_function_id: null, cutover_at: null };
+  tx.timers.clear(ROTATION_TIMER);
+  const state = putWorkload(tx, { binding });
+  const operation = tx.op("elasticity.workload_function_binding", { request: { function_id: functionId }, result: { before, after: binding } });
+  return { ok: true, operation, state };
+}
+
+/** Plans the swap to `next` at `cutoverAt` (unix seconds) on a timer; at once when it is past. */
+export function rotateFunction(tx: GroupTx, next: string, cutoverAt: number): Written<WorkloadState> {
+  const before = workload(tx)?.binding ?? null;
+  const current = before?.current_function_id ?? null;
+  const due = cutoverAt * 1000 <= tx.now;
+  const binding: Binding = due ? { current_function_id: next, next_function_id: null, cutover_at: null } : { current_function_id: current, next_function_id: next, cutover_at: cutoverAt };
+  if (due) tx.timers.clear(ROTATION_TIMER);
+  else tx.timers.set(ROTATION_TIMER, cutoverAt * 1000, { next });
+  const state = putWorkload(tx, { binding });
+  const operation = tx.op("elasticity.rotate_workload_function_binding", {
+    request: { next_function_id: next, cutover_at: cutoverAt },
+    result: { before, after: binding, swapped: due },
+  });
+  return { ok: true, operation, state };
+}
+
+/** The cutover timer: swaps next into current (idempotent: a second run finds nothing to swap). */
+export function cutover(tx: GroupTx): void {
+  const w = workload(tx);
+  const b = w?.binding;
+  if (!b || b.next_function_id === null || b.cutover_at === null || b.cutover_at * 1000 > tx.now) return;
+  const after: Binding = { current_function_id: b.next_function_id, next_function_id: null, cutover_at: null };
+  putWorkload(tx, { binding: after });
+  tx.op("workload.rotation_cutover", { result: { workload_id: w.workload_id, before: b, after } }, null);
+}
+
+export function setPlacement(tx: GroupTx, placement: Placement): Written<WorkloadState> {
+  const before = workload(tx)?.placement ?? null;
+  const state = putWorkload(tx, { placement });
+  const operation = tx.op("elasticity.workload_placement_preference", { request: placement, result: { before, after: placement } });
+  return { ok: true, operation, state };
+}
+
+// ---------------------------------------------------------------- node groups
+
+export function scaleNodeGroup(tx: GroupTx, delta: number): Written<{ group: string; desired_size: number }> {
+  const g = tx.group;
+  const desired = g.desiredSize + delta;
+  if (desired < g.minSize || desired > g.maxSize) {
+    return fail("OUT_OF_RANGE", `delta_units ${delta} would take node group '${g.name}' from ${g.desiredSize} to ${desired}, outside [${g.minSize}, ${g.maxSize}]`);
+  }
+  tx.setGroup({ desiredSize: desired });
+  const operation = tx.op("elasticity.scale_node_group", { request: { delta_units: delta }, result: { before: { desired_size: g.desiredSize }, after: { desired_size: desired } } });
+  tx.reconcile({ text: `node group scaled by ${delta} (operation ${operation.id})` });
+  return { ok: true, operation, state: { group: g.name, desired_size: desired } };
+}
+
+// ---------------------------------------------------------------- undo (rollback)
+
+export type UndoStatus = "succeeded" | "conflict" | "already_rolled_back" | "not_reversible";
+export interface UndoResult {
+  operation_id: string;
+  undo_operation_id: string | null;
+  target: { kind: string; id: string };
+  status: UndoStatus;
+  message?: string;
+}
+
+/** The part of the target's live state an operation of `type` changed, to compare with its `after`. */
+function snapshot(tx: GroupTx, type: string): unknown {
+  switch (type) {
+    case "elasticity.resize_container": {
+      const c = container(tx);
+      return c && limits(c);
+    }
+    case "elasticity.set_function_pool_target": {
+      const p = functionPool(tx);
+      return p && bounds(p);
+    }
+    case "elasticity.workload_function_binding":
+    case "elasticity.rotate_workload_function_binding":
+      return workload(tx)?.binding ?? null;
+    case "elasticity.workload_placement_preference":
+      return workload(tx)?.placement ?? null;
+    case "elasticity.scale_node_group":
+      return tx.store.group ? { desired_size: tx.group.desiredSize } : null;
+  }
+  return undefined;
+}
+
+function restore(tx: GroupTx, type: string, before: any): void {
+  switch (type) {
+    case "elasticity.resize_container":
+      if (before) tx.store.putDoc("container", { ...container(tx)!, ...before, updated_at: tx.now });
+      else tx.store.dropDoc("container"); // it did not exist before the operation
+      return;
+    case "elasticity.set_function_pool_target":
+      // A pool that did not exist before is emptied (no bounds to go back to).
+      applyBounds(tx, before?.min_instances ?? 0, before?.max_instances ?? 0);
+      return;
+    case "elasticity.workload_function_binding":
+    case "elasticity.rotate_workload_function_binding": {
+      const b = before as Binding | null;
+      if (b?.next_function_id && b.cutover_at !== null) tx.timers.set(ROTATION_TIMER, Math.max(tx.now, b.cutover_at * 1000), { next: b.next_function_id });
+      else tx.timers.clear(ROTATION_TIMER);
+      putWorkload(tx, { binding: b });
+      return;
+    }
+    case "elasticity.workload_placement_preference":
+      putWorkload(tx, { placement: before });
+      return;
+    case "elasticity.scale_node_group":
+      tx.setGroup({ desiredSize: before.desired_size });
+      tx.reconcile({ text: `rollback of a node group scale` });
+      return;
+  }
+}
+
+/**
+ * Undoes one operation on this target: restores the state it replaced, unless a later change has
+ * overwritten what it made (a conflict; `force` overrides). Recorded as an operation of the same
+ * type under the rollback's action; undoing the same operation twice changes nothing.
+ */
+export function undo(tx: GroupTx, op: OperationRecord, force: boolean): Result<{ undo: UndoResult }> {
+  const target = { kind: op.targetKind, id: op.targetId };
+  const base = { operation_id: op.id, target };
+  const undone = tx.store.getDoc<string[]>("undone") ?? [];
+  if (undone.includes(op.id)) return { ok: true, undo: { ...base, undo_operation_id: null, status: "already_rolled_back" } };
+  const current = snapshot(tx, op.type);
+  if (current === undefined) return { ok: true, undo: { ...base, undo_operation_id: null, status: "not_reversible", message: `${op.type} cannot be undone` } };
+  const { before, after } = JSON.parse(op.result ?? "{}") as { before: unknown; after: unknown };
+  if (!force && canonicalJson(current) !== canonicalJson(after)) {
+    return { ok: true, undo: { ...base, undo_operation_id: null, status: "conflict", message: `target changed since operation ${op.id}: it holds ${canonicalJson(current)}, the operation made ${canonicalJson(after)}` } };
+  }
+  restore(tx, op.type, before);
+  tx.store.putDoc("undone", [...undone, op.id]);
+  const record = tx.op(op.type, { request: { undo_of: op.id, force }, result: { undo_of: op.id, before: current, after: before } });
+  return { ok: true, undo: { ...base, undo_operation_id: record.id, status: "succeeded" } };
+}
