@@ -6,6 +6,7 @@ import type { AppEnv } from "./http/types";
 import { admin } from "./surfaces/admin";
 import { elastisys } from "./surfaces/elastisys";
 import { kraftcloud } from "./surfaces/kraftcloud";
+import { quilt } from "./surfaces/quilt";
 
 /** Largest request body accepted by any route. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -42,6 +43,7 @@ app.all("/healthz", (c) => {
 app.route("/admin", admin);
 app.route("/cloudpools", elastisys);
 app.route("/v1", kraftcloud);
+app.route("/api/elasticity", quilt);
 
 app.notFound((c) => renderError(c, new ApiError(404, "NOT_FOUND", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)));
 app.onError((err, c) => renderError(c, err));

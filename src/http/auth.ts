@@ -17,6 +17,8 @@ function bearer(header: string | undefined): string | null {
 export interface TenantAuthOptions {
   /** Quilt routes also accept `X-Api-Key: <token>`. */
   allowApiKeyHeader?: boolean;
+  /** Quilt routes require `X-Tenant-Id`: missing or blank → 400 (after the credential check). */
+  requireTenantHeader?: boolean;
 }
 
 /** Resolves the credential's tenant; an `X-Tenant-Id` that disagrees with it is refused (403). */
@@ -32,6 +34,11 @@ export const tenantAuth = (options: TenantAuthOptions = {}) =>
     const matches = await timingSafeEqualStrings(presented, row?.tokenHash ?? "0".repeat(64));
     if (!row || !matches || row.revokedAt !== null) throw unauthorized("unknown or revoked token");
     const asserted = c.req.header("X-Tenant-Id");
+    if (options.requireTenantHeader && !asserted?.trim()) {
+      throw new ApiError(400, "INVALID_ARGUMENT", "missing X-Tenant-Id header", "X-Tenant-Id is required on this route", "X-Tenant-Id").with({
+        hint: "send X-Tenant-Id: <your tenant>",
+      });
+    }
     if (asserted !== undefined && asserted !== row.tenantId) {
       throw new ApiError(403, "FORBIDDEN", "X-Tenant-Id does not match the credential's tenant", "FORBIDDEN");
     }

@@ -1,0 +1,57 @@
+// Quilt Elasticity under /api/elasticity (docs/quilt.md). Public: health, help, examples. Every
+// other route, known or not, passes the one credentials + X-Tenant-Id middleware first. Errors are
+// rendered by src/http/errors.ts (Quilt shape for every path under /api/elasticity).
+import { Hono, type Context } from "hono";
+import { tenantAuth } from "../../http/auth";
+import { ApiError, badRequest } from "../../http/errors";
+import { ROUTE_NOT_FOUND } from "../../http/quilt-errors";
+import type { AppEnv } from "../../http/types";
+import { controlContract } from "./contract";
+import { examplesDocument, examplesMarkdown } from "./examples";
+import { helpDocument, helpMarkdown } from "./help";
+
+/** node_id when the runtime does not say which edge location serves the request (wrangler dev, tests). */
+export const LOCAL_NODE_ID = "local";
+
+export const quilt = new Hono<AppEnv>();
+
+/** `?format=json` (default) or `?format=markdown`. */
+function wantsMarkdown(c: Context<AppEnv>): boolean {
+  const format = c.req.query("format");
+  if (format === undefined || format === "json") return false;
+  if (format === "markdown" || format === "md") return true;
+  throw badRequest("invalid query parameter 'format'", "json or markdown", "format").with({ hint: "use ?format=json (default) or ?format=markdown" });
+}
+
+const markdown = (c: Context<AppEnv>, text: string) => c.body(text, 200, { "Content-Type": "text/markdown; charset=utf-8" });
+
+const methodNotAllowed = (allow: string) => (c: Context<AppEnv>) => {
+  c.header("Allow", allow);
+  throw new ApiError(405, "METHOD_NOT_ALLOWED", `method ${c.req.method} is not allowed here`, `allowed: ${allow}`);
+};
+
+// Public routes: registered before the auth middleware, which they never reach.
+quilt.get("/health", (c) => c.json({ status: "ok" }));
+quilt.get("/help", (c) => (wantsMarkdown(c) ? markdown(c, helpMarkdown(c.req.url)) : c.json(helpDocument(c.req.url))));
+quilt.get("/examples", (c) => (wantsMarkdown(c) ? markdown(c, examplesMarkdown(c.req.url)) : c.json(examplesDocument(c.req.url))));
+for (const path of ["/health", "/help", "/examples"]) quilt.all(path, methodNotAllowed("GET"));
+
+// Everything else: credentials (Bearer or X-Api-Key) and X-Tenant-Id, checked once here.
+quilt.use("*", tenantAuth({ allowApiKeyHeader: true, requireTenantHeader: true }));
+
+quilt.get("/node/status", (c) => {
+  const colo = c.req.raw.cf?.colo;
+  return c.json({ status: "ok", node_id: typeof colo === "string" && colo ? colo : LOCAL_NODE_ID, tenant_id: c.get("tenantId") });
+});
+quilt.all("/node/status", methodNotAllowed("GET"));
+
+quilt.get("/control/contract", (c) => c.json(controlContract(c.req.url)));
+quilt.all("/control/contract", methodNotAllowed("GET"));
+
+// Mount the control routes here, above this line (paths from ./contract.ts, CONTROL_PATHS).
+
+// Unknown paths under /api/elasticity: 404 in the Quilt shape. KEEP LAST: Hono matches in
+// registration order, so a route registered after this catch-all would never be reached.
+quilt.all("*", (c) => {
+  throw new ApiError(404, "NOT_FOUND", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`).with({ dialectCode: ROUTE_NOT_FOUND });
+});
