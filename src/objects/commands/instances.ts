@@ -41,7 +41,10 @@ export interface NewInstance {
 
 export function createInstance(tx: GroupTx, input: NewInstance): Result<{ instance: Machine }> {
   const g = tx.group;
-  if ([...tx.store.machines.values()].some((m) => m.name === input.name)) return fail("ALREADY_EXISTS", `instance '${input.name}' already exists`);
+  // A deleted instance still winding down (no longer a member nor retained) does not hold its name.
+  if ([...tx.store.machines.values()].some((m) => (m.member || m.retained) && m.name === input.name)) {
+    return fail("ALREADY_EXISTS", `instance '${input.name}' already exists`);
+  }
   if (input.autostart && g.desiredSize + 1 > g.maxSize) {
     return fail("OUT_OF_RANGE", `starting another instance would exceed the group's max size ${g.maxSize}`);
   }

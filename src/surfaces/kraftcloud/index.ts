@@ -4,7 +4,14 @@
 import { Hono } from "hono";
 import { tenantAuth } from "../../http/auth";
 import type { AppEnv } from "../../http/types";
+import { instances } from "./instances";
+import { services } from "./services";
 
 export const kraftcloud = new Hono<AppEnv>();
 
 kraftcloud.use("*", tenantAuth());
+
+// services.ts passes `/services/autoscale` on to the autoscale routes mounted below.
+kraftcloud.route("/services", services);
+kraftcloud.route("/instances", instances);
+// autoscale routes are mounted by autoscale.ts

@@ -1,0 +1,97 @@
+// Which service group or instance a /v1 request names: `{uuid}` or `{name}` in bodies (exactly
+// one), a UUID in paths. A malformed reference is item error 7, an unknown one 8; the identity
+// echoed in an error item is only ever a well-formed one (the spec's uuid format).
+import type { Context } from "hono";
+import { z } from "zod";
+import { findGroupByUuid, findInstance } from "../../db/ledger";
+import type { Failure } from "../../domain/operations";
+import { describeIssue } from "../../http/body";
+import { badRequest } from "../../http/errors";
+import type { AppEnv } from "../../http/types";
+import { GROUP_NAME_RE } from "../groups";
+import { KC, fromFailure, itemError, type ItemError } from "./envelope";
+import { UUID_RE } from "./names";
+
+type Ctx = Context<AppEnv>;
+export type ItemFailure = ItemError & { http: 400 | 404 | 409 };
+
+/** The spec's `maxItems` of every list. */
+export const MAX_ITEMS = 253;
+
+/** `{uuid}` or `{name}`: types are checked here, which one and its format per item. */
+export const refBody = z.strictObject({ uuid: z.string().max(255).optional(), name: z.string().max(255).optional() });
+export type Ref = z.output<typeof refBody>;
+
+/**
+ * A body of one object or an array of 1 to 253 of them, normalized to an array. A bad field is
+ * named as `services.0.port` in an object and `1.services.0.port` in an array.
+ */
+export function oneOrMany<S extends z.ZodType>(item: S) {
+  const many = z.array(item).min(1).max(MAX_ITEMS);
+  return z.unknown().transform((value, ctx): z.output<S>[] => {
+    const r = (Array.isArray(value) ? many : item).safeParse(value);
+    if (!r.success) {
+      for (const issue of r.error.issues) ctx.addIssue({ ...issue });
+      return z.NEVER;
+    }
+    return Array.isArray(value) ? (r.data as z.output<S>[]) : [r.data as z.output<S>];
+  });
+}
+
+/** A query string checked like a body: unknown parameters and bad values are a 400 naming them. */
+export function parseQuery<S extends z.ZodType>(c: Ctx, schema: S): z.output<S> {
+  const q = schema.safeParse(c.req.query());
+  if (!q.success) {
+    const { field, message } = describeIssue(q.error);
+    throw badRequest(message, q.error.issues[0].message, field);
+  }
+  return q.data;
+}
+
+/** `?details=true|false` (default true) of the GET routes. */
+export const detailsQuery = z.strictObject({ details: z.enum(["true", "false"]).optional() });
+export const wantDetails = (c: Ctx) => parseQuery(c, detailsQuery).details !== "false";
+
+export const invalidUuid = (raw: string): ItemFailure => itemError(KC.INVALID, `Invalid uuid '${raw}'`, {}, 400) as ItemFailure;
+const notFound = (what: string, identity: Record<string, string>): ItemFailure => itemError(KC.NOT_FOUND, `${what} not found`, identity, 404) as ItemFailure;
+
+export type Group = { ok: true; name: string; identity: { uuid?: string; name?: string } } | { ok: false; error: ItemFailure };
+
+/** A group by UUID (path or body): its name, from the tenant's group registry. */
+export async function groupByUuid(c: Ctx, raw: string): Promise<Group> {
+  if (!UUID_RE.test(raw)) return { ok: false, error: invalidUuid(raw) };
+  const uuid = raw.toLowerCase();
+  const row = await findGroupByUuid(c.env.DB, c.get("tenantId"), uuid);
+  return row ? { ok: true, name: row.name, identity: { uuid } } : { ok: false, error: notFound(`service group '${uuid}'`, { uuid }) };
+}
+
+/**
+ * A group named in a body. A name is any group name (GROUP_NAME_RE), so groups created through
+ * another dialect can be named; whether it exists is the group's own answer (8 from the DO).
+ */
+export async function groupByRef(c: Ctx, ref: Ref): Promise<Group> {
+  if ((ref.uuid === undefined) === (ref.name === undefined)) {
+    return { ok: false, error: itemError(KC.INVALID, "name the service group by exactly one of 'uuid' or 'name'", {}, 400) as ItemFailure };
+  }
+  if (ref.uuid !== undefined) return groupByUuid(c, ref.uuid);
+  const name = ref.name!;
+  if (!GROUP_NAME_RE.test(name)) return { ok: false, error: itemError(KC.INVALID, `Invalid name '${name}'`, {}, 400) as ItemFailure };
+  return { ok: true, name, identity: { name } };
+}
+
+export type InstanceRow = NonNullable<Awaited<ReturnType<typeof findInstance>>>;
+export type Instance = { ok: true; row: InstanceRow } | { ok: false; error: ItemFailure };
+
+/** An instance by the UUID of a path: its registry row (which group holds it). */
+export async function instanceByUuid(c: Ctx, raw: string): Promise<Instance> {
+  if (!UUID_RE.test(raw)) return { ok: false, error: invalidUuid(raw) };
+  const uuid = raw.toLowerCase();
+  const row = await findInstance(c.env.DB, c.get("tenantId"), { uuid });
+  return row ? { ok: true, row } : { ok: false, error: notFound(`instance '${uuid}'`, { uuid }) };
+}
+
+export const instanceNotFound = (uuid: string) => notFound(`instance '${uuid}'`, { uuid });
+
+/** A group's failure as an item; a missing group is named (the group itself only says it is not configured). */
+export const groupFailure = (f: Failure, name: string, identity: Record<string, string> = {}) =>
+  fromFailure(f.code === "GROUP_NOT_FOUND" ? { ...f, message: `service group '${name}' not found` } : f, identity);

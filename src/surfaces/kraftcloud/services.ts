@@ -1,0 +1,124 @@
+// KraftCloud service groups: `POST/GET/DELETE /v1/services`, `GET/DELETE /v1/services/{uuid}`.
+// A service group is a group of the one model: the elastisys pool `web` is the service group `web`
+// (same Durable Object, same UUID). Batch routes answer each item on its own (./envelope.ts).
+import { Hono, type Context, type Next } from "hono";
+import { listGroups } from "../../db/ledger";
+import { groupUuid } from "../../domain/model";
+import { jsonBody } from "../../http/body";
+import { ApiError } from "../../http/errors";
+import type { AppEnv } from "../../http/types";
+import { commandContext, groupStub } from "../groups";
+import { KC, batch, fromFailure, itemError, single, type Item } from "./envelope";
+import { briefJson, serviceJson } from "./format";
+import { isNewName, generateServiceName } from "./names";
+import { groupByRef, groupByUuid, groupFailure, wantDetails, type Group, type Ref } from "./refs";
+import { createServicesBody, refsBody, serviceSpec, type CreateServiceItem } from "./schemas";
+
+type Ctx = Context<AppEnv>;
+const KIND = "service_groups";
+
+/**
+ * The command context of one item. Items of a batch share its Idempotency-Key, so item `i` gets
+ * `<key>#<i>`: two items on one group are two commands, and a retried batch replays item by item.
+ */
+function ctxOf(c: Ctx, group: string, index: number | null) {
+  const ctx = commandContext(c, "kraftcloud", group);
+  if (index !== null && ctx.idempotencyKey) ctx.idempotencyKey = `${ctx.idempotencyKey}#${index}`;
+  return ctx;
+}
+
+/** One group as a `get-services` item, or the error item of a group that is gone. */
+async function describe(c: Ctx, name: string, identity: Record<string, string>, details: boolean): Promise<Item> {
+  const r = await groupStub(c, name).getGroup();
+  if (!r.ok) return groupFailure(r, name, identity);
+  return details ? serviceJson(r.group, r.machines) : briefJson(r.group);
+}
+
+async function create(c: Ctx, item: CreateServiceItem, index: number): Promise<Item> {
+  const name = item.name ?? generateServiceName();
+  if (!isNewName(name)) {
+    return itemError(KC.INVALID, `Invalid name '${name}': 1 to 63 lowercase letters, digits or '-', starting and ending with a letter or digit`);
+  }
+  const spec = serviceSpec(item);
+  if (!spec.ok) return itemError(KC.INVALID, spec.message, { name });
+  const r = await groupStub(c, name).createService(ctxOf(c, name, index), spec.spec);
+  if (!r.ok) return fromFailure(r, { name });
+  return {
+    status: "success",
+    uuid: r.uuid,
+    name,
+    soft_limit: spec.spec.softLimit,
+    hard_limit: spec.spec.hardLimit,
+    domains: spec.spec.domains.map((d) => ({ fqdn: d.fqdn })),
+  };
+}
+
+async function remove(c: Ctx, group: Group, index: number | null): Promise<Item> {
+  if (!group.ok) return group.error;
+  const r = await groupStub(c, group.name).deleteService(ctxOf(c, group.name, index));
+  if (!r.ok) return groupFailure(r, group.name, group.identity);
+  return briefJson({ uuid: r.uuid, name: group.name });
+}
+
+/** `/services/autoscale` belongs to the autoscale router, mounted after this one. */
+const byUuid =
+  (handler: (c: Ctx, uuid: string) => Promise<Response>) =>
+  async (c: Ctx, next: Next): Promise<Response | void> => {
+    const uuid = c.req.param("uuid")!;
+    if (uuid === "autoscale") return next();
+    return handler(c, uuid);
+  };
+
+export const services = new Hono<AppEnv>();
+
+services.post("/", jsonBody(createServicesBody), async (c) => {
+  const items: Item[] = [];
+  // In order, one at a time: two items of one name are created once, the second is error 23.
+  for (const [i, item] of c.req.valid("json").entries()) items.push(await create(c, item, i));
+  return batch(c, KIND, items);
+});
+
+services.get("/", async (c) => {
+  const details = wantDetails(c);
+  const tenant = c.get("tenantId");
+  const rows = await listGroups(c.env.DB, tenant);
+  const items = await Promise.all(
+    rows.map(async (row) => {
+      const uuid = row.uuid ?? (await groupUuid(tenant, row.name));
+      return details ? describe(c, row.name, { uuid, name: row.name }, true) : briefJson({ uuid, name: row.name });
+    }),
+  );
+  // A group deleted since the registry was read is left out rather than listed as an error.
+  return batch(c, KIND, items.filter((i) => i.status !== "error"));
+});
+
+services.delete("/", jsonBody(refsBody), async (c) => {
+  const items: Item[] = [];
+  for (const [i, ref] of (c.req.valid("json") as Ref[]).entries()) items.push(await remove(c, await groupByRef(c, ref), i));
+  return batch(c, KIND, items);
+});
+
+services.get(
+  "/:uuid",
+  byUuid(async (c, raw) => {
+    const details = wantDetails(c);
+    const group = await groupByUuid(c, raw);
+    if (!group.ok) return single(c, KIND, group.error);
+    return single(c, KIND, await describe(c, group.name, group.identity, details));
+  }),
+);
+
+services.delete(
+  "/:uuid",
+  byUuid(async (c, raw) => single(c, KIND, await remove(c, await groupByUuid(c, raw), null))),
+);
+
+// Known paths with a method they do not support: 405, not 404.
+const methods: Record<string, string> = { "/": "GET, POST, DELETE", "/:uuid": "GET, DELETE" };
+for (const [path, allow] of Object.entries(methods)) {
+  services.all(path, async (c, next) => {
+    if (path === "/:uuid" && c.req.param("uuid") === "autoscale") return next();
+    c.header("Allow", allow);
+    throw new ApiError(405, "METHOD_NOT_ALLOWED", `method ${c.req.method} is not allowed here`, `allowed: ${allow}`);
+  });
+}
