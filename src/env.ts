@@ -6,6 +6,8 @@ export interface Env {
   /** Authorizes /admin/...: a secret in production, `--var ADMIN_TOKEN:<v>` locally. */
   ADMIN_TOKEN?: string;
   DEFAULT_PROVIDER: string;
+  /** CPU cores of a node: Quilt's cpu_limit_percent may reach 100 × this (default 8; src/surfaces/quilt/schemas.ts). */
+  NODE_CPU_CORES?: string;
 }
 
 type ScalegateEnv = Env;

@@ -232,7 +232,10 @@ export class GroupObject extends DurableObject<Env> {
     const print = await fingerprint({ type, request: input });
     const prior = ctx.idempotencyKey ? this.#idempotency.get(scope, Date.now()) : null;
     if (prior && prior.fingerprint !== print) return fail("IDEMPOTENCY_CONFLICT", `Idempotency-Key '${ctx.idempotencyKey}' was used with a different request`);
-    if (prior) return { ...(prior.response as { operation: OperationRecord }), ok: true, replayed: true };
+    if (prior) {
+      await this.#settleReplay();
+      return { ...(prior.response as { operation: OperationRecord }), ok: true, replayed: true };
+    }
     if (this.#inFlight.has(scope)) return fail("IN_FLIGHT", `a rollback with Idempotency-Key '${ctx.idempotencyKey}' is still executing`);
     this.#inFlight.add(scope);
     try {
@@ -362,9 +365,19 @@ export class GroupObject extends DurableObject<Env> {
       if (err instanceof Rejected) return err.failure as Result<never>;
       throw err;
     }
-    if (!result.ok || result.replayed) return result;
-    await this.#flush(); // re-arms the alarm too
+    if (!result.ok) return result;
+    if (result.replayed) await this.#settleReplay();
+    else await this.#flush(); // re-arms the alarm too
     return result;
+  }
+
+  /**
+   * A replay names an operation an earlier request committed; that request may still be pushing it
+   * to D1, or its push failed. Push what is pending first, so that reads by id find what the replay
+   * answers (and a record D1 missed gets there when the client repeats the request).
+   */
+  async #settleReplay(): Promise<void> {
+    if (this.#outbox.size() > 0) await this.#flush();
   }
 
   /** Pushes the outbox to D1; on failure the outbox timer retries with backoff. */

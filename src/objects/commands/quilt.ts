@@ -196,7 +196,8 @@ function snapshot(tx: GroupTx, type: string): unknown {
 function restore(tx: GroupTx, type: string, before: any): void {
   switch (type) {
     case "elasticity.resize_container":
-      if (before) tx.store.putDoc("container", { ...container(tx)!, ...before, updated_at: tx.now });
+      // (a forced undo may find the container gone: it comes back under its own id)
+      if (before) tx.store.putDoc("container", { container_id: tx.ctx!.group, ...container(tx), ...before, updated_at: tx.now });
       else tx.store.dropDoc("container"); // it did not exist before the operation
       return;
     case "elasticity.set_function_pool_target":
@@ -221,6 +222,14 @@ function restore(tx: GroupTx, type: string, before: any): void {
   }
 }
 
+/** Whether the target still holds what the operation made; a rotation's own cutover completes it (not a later change). */
+function holdsAfter(type: string, current: unknown, after: unknown): boolean {
+  if (canonicalJson(current) === canonicalJson(after)) return true;
+  const made = after as Binding | null;
+  if (type !== "elasticity.rotate_workload_function_binding" || !made?.next_function_id) return false;
+  return canonicalJson(current) === canonicalJson({ current_function_id: made.next_function_id, next_function_id: null, cutover_at: null } satisfies Binding);
+}
+
 /**
  * Undoes one operation on this target: restores the state it replaced, unless a later change has
  * overwritten what it made (a conflict; `force` overrides). Recorded as an operation of the same
@@ -234,7 +243,11 @@ export function undo(tx: GroupTx, op: OperationRecord, force: boolean): Result<{
   const current = snapshot(tx, op.type);
   if (current === undefined) return { ok: true, undo: { ...base, undo_operation_id: null, status: "not_reversible", message: `${op.type} cannot be undone` } };
   const { before, after } = JSON.parse(op.result ?? "{}") as { before: unknown; after: unknown };
-  if (!force && canonicalJson(current) !== canonicalJson(after)) {
+  if (current === null && op.type === "elasticity.scale_node_group") {
+    // Deleted since: there is no group to restore a size into, forced or not.
+    return { ok: true, undo: { ...base, undo_operation_id: null, status: "conflict", message: `node group ${op.targetId} no longer exists: nothing to restore` } };
+  }
+  if (!force && !holdsAfter(op.type, current, after)) {
     return { ok: true, undo: { ...base, undo_operation_id: null, status: "conflict", message: `target changed since operation ${op.id}: it holds ${canonicalJson(current)}, the operation made ${canonicalJson(after)}` } };
   }
   restore(tx, op.type, before);

@@ -7,6 +7,10 @@ import { ApiError, badRequest } from "../../http/errors";
 import { ROUTE_NOT_FOUND } from "../../http/quilt-errors";
 import type { AppEnv } from "../../http/types";
 import { controlContract } from "./contract";
+import { control } from "./control";
+import { direct } from "./direct";
+import { operations } from "./operations";
+import { rollback } from "./rollback";
 import { examplesDocument, examplesMarkdown } from "./examples";
 import { helpDocument, helpMarkdown } from "./help";
 
@@ -48,7 +52,11 @@ quilt.all("/node/status", methodNotAllowed("GET"));
 quilt.get("/control/contract", (c) => c.json(controlContract(c.req.url)));
 quilt.all("/control/contract", methodNotAllowed("GET"));
 
-// Mount the control routes here, above this line (paths from ./contract.ts, CONTROL_PATHS).
+// Direct and control routes (docs/quilt.md, "Control routes and operations"), above the catch-all.
+quilt.route("/", direct);
+quilt.route("/control", control);
+quilt.route("/control", rollback);
+quilt.route("/control", operations);
 
 // Unknown paths under /api/elasticity: 404 in the Quilt shape. KEEP LAST: Hono matches in
 // registration order, so a route registered after this catch-all would never be reached.
