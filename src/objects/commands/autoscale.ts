@@ -207,6 +207,12 @@ export function idleCheck(tx: GroupTx): void {
   const a = tx.group.autoscale;
   if (!a || !scaleToZeroEnabled(a)) return;
   const idleSince = a.lastTrafficAt ?? a.createdAt;
+  // Requests held while the master wakes are not served yet: the group is not idle (the idle
+  // time counts again from their release).
+  if (a.heldRequests > 0) {
+    tx.timers.set(IDLE_CHECK, tx.now + a.cooldown_time_ms);
+    return;
+  }
   if (idleSince + a.cooldown_time_ms > tx.now) {
     tx.timers.set(IDLE_CHECK, idleSince + a.cooldown_time_ms);
     return;
@@ -220,11 +226,20 @@ export function idleCheck(tx: GroupTx): void {
   tx.reconcile({ text: `no traffic for ${tx.now - idleSince} ms: scale to zero` });
 }
 
-/** When the master serves again, what was held while it woke is released (and recorded). */
+/**
+ * When the master serves again, what was held while it woke is released (and recorded). Traffic
+ * that came while the master was still stopping on its way to standby wakes it once it has stopped.
+ */
 export function releaseHeld(tx: GroupTx, machineId: string): void {
   const a = tx.group.autoscale;
   const m = tx.machine(machineId);
-  if (!a || a.master !== machineId || !m || m.machineState !== "RUNNING" || a.heldRequests === 0) return;
+  if (!a || a.master !== machineId || !m || a.heldRequests === 0) return;
+  if (m.standby && m.machineState === "TERMINATED") {
+    if (startInstance(tx, m.id).ok) tx.op("scale_to_zero.wake", { result: { master: m.uuid, heldRequests: a.heldRequests } }, null);
+    return;
+  }
+  if (m.machineState !== "RUNNING") return;
   tx.op("scale_to_zero.released", { result: { master: m.uuid, requests: a.heldRequests } }, null);
-  tx.setGroup({ autoscale: { ...a, heldRequests: 0 } });
+  tx.setGroup({ autoscale: { ...a, heldRequests: 0, lastTrafficAt: tx.now } });
+  if (scaleToZeroEnabled(a)) tx.timers.set(IDLE_CHECK, tx.now + a.cooldown_time_ms);
 }

@@ -4,6 +4,7 @@
 import { Hono } from "hono";
 import { tenantAuth } from "../../http/auth";
 import type { AppEnv } from "../../http/types";
+import { autoscale } from "./autoscale";
 import { instances } from "./instances";
 import { services } from "./services";
 
@@ -15,3 +16,4 @@ kraftcloud.use("*", tenantAuth());
 kraftcloud.route("/services", services);
 kraftcloud.route("/instances", instances);
 // autoscale routes are mounted by autoscale.ts
+kraftcloud.route("/", autoscale);
