@@ -49,6 +49,20 @@ describe("function binding", () => {
   });
 });
 
+describe("tenancy", () => {
+  it("another tenant's workload is not visible: 404, and the same id there is that tenant's own", async () => {
+    const a = await quiltTenant("qw-tenant-a");
+    const b = await quiltTenant("qw-tenant-b");
+    await a.ctl("PUT", "/workloads/shared/function-binding", { function_id: "fn-a" });
+    expectQuiltError(await b.get("/control/workloads/shared/function-binding"), 404, "ELASTICITY_TARGET_NOT_FOUND", { control: true });
+    await b.ctl("PUT", "/workloads/shared/function-binding", { function_id: "fn-b" });
+    expect((await a.get("/control/workloads/shared/function-binding")).body.current_function_id).toBe("fn-a");
+    expect((await b.get("/control/workloads/shared/function-binding")).body.current_function_id).toBe("fn-b");
+    const forged = await a.get("/control/workloads/shared/function-binding", { "X-Tenant-Id": "qw-tenant-b" });
+    expectQuiltError(forged, 403, "FORBIDDEN", { control: true });
+  });
+});
+
 describe("rotation", () => {
   it("a future cutover: GET shows current and next until the alarm swaps them at cutover_at", async () => {
     const t = await quiltTenant("qw-rotate");

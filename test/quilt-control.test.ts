@@ -3,6 +3,7 @@
 // key with another payload, many identical requests at once executing once, node groups shared
 // with the elastisys dialect (unknown → 404, out of bounds → 400, nothing changed).
 import { describe, expect, it } from "vitest";
+import { DEFAULT_NODE_CPU_CORES, nodeCpuCores } from "../src/surfaces/quilt/schemas";
 import { elasticityRows, expectOperation, ledgerRows, quiltTenant, target } from "./quilt-control-support";
 import { expectQuiltError } from "./quilt-support";
 
@@ -61,6 +62,14 @@ describe("containers", () => {
     expectQuiltError(r, 400, "ELASTICITY_INVALID_ARGUMENT", { control: true });
     expect(r.body.details.field).toBe("cpu_limit_percent");
     expect(r.body.error).toContain("800");
+  });
+});
+
+describe("NODE_CPU_CORES", () => {
+  it("a whole number in [1, 1024] sets the cores; unset or anything else means 8", () => {
+    expect(nodeCpuCores({ NODE_CPU_CORES: "16" })).toBe(16);
+    for (const v of [undefined, "", "0", "-2", "1.5", "abc", "2000"]) expect(nodeCpuCores({ NODE_CPU_CORES: v })).toBe(DEFAULT_NODE_CPU_CORES);
+    expect(DEFAULT_NODE_CPU_CORES).toBe(8);
   });
 });
 
@@ -152,6 +161,16 @@ describe("idempotency", () => {
     expectQuiltError(await t.ctl("POST", "/containers/a/resize", { memory_limit_mb: 2, cpu_limit_percent: 1 }, { key: "kc" }), 422, "IDEMPOTENCY_CONFLICT", { control: true });
     expect(await t.desiredSize("web")).toBe(2);
     expect((await elasticityRows("qc-422")).length).toBe(2);
+  });
+
+  it("only successes are stored: a request refused with a key can be corrected and sent with the same key", async () => {
+    const t = await quiltTenant("qc-refused");
+    await t.nodeGroup("web", 1);
+    expectQuiltError(await t.ctl("POST", "/node-groups/web/scale", { delta_units: -5 }, { key: "fix" }), 400, "ELASTICITY_INVALID_ARGUMENT", { control: true });
+    const fixed = await t.ctl("POST", "/node-groups/web/scale", { delta_units: -1 }, { key: "fix" });
+    expect(fixed.status, fixed.text).toBe(200);
+    expect(fixed.headers.get("Idempotent-Replayed")).toBeNull();
+    expect(await t.desiredSize("web")).toBe(0);
   });
 
   it("the scope is (tenant, operation type, target, key): the same key elsewhere is a new request", async () => {
