@@ -162,6 +162,11 @@ describe("rollback across targets", () => {
       "elasticity.rollback_action",
     ]);
     expect(await t.desiredSize("web")).toBe(2);
+    // The rollback awaits the ledger and other objects, so the others arrive while it executes.
+    expect(busy.length).toBeGreaterThan(0);
+    const retried = await send();
+    expect(retried.headers.get("Idempotent-Replayed")).toBe("true");
+    expect(retried.body.operation_id).toBe(done[0].body.operation_id);
   });
 });
 
