@@ -1,9 +1,10 @@
-// One Durable Object per (tenant, group): it serializes every command on the group, checks
-// idempotency, applies the pure domain rules, persists state and the operation record in one
-// storage transaction, arms timers, and pushes the record to D1 through the outbox.
+// One Durable Object class for every target: a group (elastisys pool, KraftCloud service group,
+// Quilt node group), a Quilt function pool, container or workload, and a Quilt action (whose
+// rollbacks it serializes) — one object per (tenant, kind, id). Its public methods are the RPC
+// surface the dialects call: thin, returning result objects; the rules live in ./commands and
+// src/domain, the machinery (transactions, idempotency, timers, outbox) in ./kernel.
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
-import { writeLedger } from "../db/ledger";
 import type { StepPolicyInput } from "../domain/autoscale";
 import type { AutoscaleState, Outcome } from "../domain/autoscale/state";
 import { groupUuid, poolSize, type GroupConfig, type GroupState, type Machine, type PoolSize, type ServiceSpec, type ServiceState } from "../domain/model";
@@ -15,210 +16,190 @@ import * as pool from "./commands/pool";
 import * as quilt from "./commands/quilt";
 import { rollbackPlan, type RollbackInput } from "./rollback";
 import { IdempotencyStore } from "./idempotency";
-import { Outbox, outboxBackoffMs } from "./outbox";
-import { GroupStore } from "./store";
-import { Timers, type Timer } from "./timers";
-import { GroupTx } from "./tx";
-
-/** Thrown inside a storage transaction to roll it back and answer with a failure. */
-class Rejected {
-  constructor(readonly failure: Result<never>) {}
-}
+import { ObjectKernel } from "./kernel";
+import type { Timer } from "./timers";
 
 export type { ConfigPatch } from "./commands/pool";
 export type { SimulatorEvent };
-
-const TIMER_FAILURE_RETRY_MS = 30_000;
 
 /** What a Quilt write answers: its operation and the target's state after it. */
 type QuiltWrite<S> = { operation: OperationRecord; state: S };
 
 export class GroupObject extends DurableObject<Env> {
-  #store: GroupStore;
-  #timers: Timers;
-  #outbox: Outbox;
-  #idempotency: IdempotencyStore;
-  #flushFailures = 0;
+  #k: ObjectKernel;
   /** Idempotency scopes of rollbacks executing right now (they await other objects). */
   #inFlight = new Set<string>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.#store = new GroupStore(ctx.storage);
-    this.#timers = new Timers(ctx.storage);
-    this.#outbox = new Outbox(ctx.storage);
-    this.#idempotency = new IdempotencyStore(ctx.storage);
-    ctx.blockConcurrencyWhile(async () => {
-      for (const ddl of [...GroupStore.schema, Timers.schema, Outbox.schema, IdempotencyStore.schema]) ctx.storage.sql.exec(ddl);
-      this.#store.load();
-    });
+    this.#k = new ObjectKernel(ctx, env);
   }
 
   // ---------------------------------------------------------------- reads
 
   async getConfig(): Promise<Result<{ name: string; config: GroupConfig; createdAt: number; updatedAt: number }>> {
-    const g = this.#store.group;
+    const g = this.#k.store.group;
     if (!g) return fail("GROUP_NOT_FOUND", "group is not configured");
     return { ok: true, name: g.name, config: g.config, createdAt: g.createdAt, updatedAt: g.updatedAt };
   }
 
   /** Members of the pool (detached machines are not listed), oldest request first. */
   async getPool(): Promise<Result<{ timestamp: number; machines: Machine[] }>> {
-    if (!this.#store.group) return fail("GROUP_NOT_FOUND", "group is not configured");
-    const machines = [...this.#store.machines.values()].filter((m) => m.member).sort((a, b) => a.requestedAt - b.requestedAt || (a.id < b.id ? -1 : 1));
+    if (!this.#k.store.group) return fail("GROUP_NOT_FOUND", "group is not configured");
+    const machines = [...this.#k.store.machines.values()].filter((m) => m.member).sort((a, b) => a.requestedAt - b.requestedAt || (a.id < b.id ? -1 : 1));
     return { ok: true, timestamp: Date.now(), machines };
   }
 
   async getSize(): Promise<Result<PoolSize>> {
-    const g = this.#store.group;
+    const g = this.#k.store.group;
     if (!g) return fail("GROUP_NOT_FOUND", "group is not configured");
-    return { ok: true, ...poolSize(g, this.#store.machines.values()) };
+    return { ok: true, ...poolSize(g, this.#k.store.machines.values()) };
   }
 
   /** Ledger records written here but not yet acknowledged by D1. */
   async pendingOperations(): Promise<OperationRecord[]> {
-    return this.#outbox.pendingOperations();
+    return this.#k.outbox.pendingOperations();
   }
 
   // ---------------------------------------------------------------- commands
 
   async configure(ctx: CommandContext, patch: pool.ConfigPatch): Promise<CommandResult<{ created: boolean; config: GroupConfig }>> {
     const uuid = await groupUuid(ctx.tenantId, ctx.group);
-    return this.#command(ctx, "pool.configure", patch, (tx) => pool.configure(tx, patch, uuid), { creates: true });
+    return this.#k.command(ctx, "pool.configure", patch, (tx) => pool.configure(tx, patch, uuid), { creates: true });
   }
 
   async setDesiredSize(ctx: CommandContext, desiredSize: number): Promise<CommandResult<{ before: number; desiredSize: number }>> {
-    return this.#command(ctx, "pool.set_desired_size", { desiredSize }, (tx) => pool.setDesiredSize(tx, desiredSize));
+    return this.#k.command(ctx, "pool.set_desired_size", { desiredSize }, (tx) => pool.setDesiredSize(tx, desiredSize));
   }
 
   async terminateMachine(ctx: CommandContext, machineId: string, decrementDesiredSize: boolean): Promise<CommandResult<{ desiredSize: number }>> {
-    return this.#command(ctx, "machine.terminate", { machineId, decrementDesiredSize }, (tx) => pool.terminateMachine(tx, machineId, decrementDesiredSize));
+    return this.#k.command(ctx, "machine.terminate", { machineId, decrementDesiredSize }, (tx) => pool.terminateMachine(tx, machineId, decrementDesiredSize));
   }
 
   async detachMachine(ctx: CommandContext, machineId: string, decrementDesiredSize: boolean): Promise<CommandResult<{ desiredSize: number }>> {
-    return this.#command(ctx, "machine.detach", { machineId, decrementDesiredSize }, (tx) => pool.detachMachine(tx, machineId, decrementDesiredSize));
+    return this.#k.command(ctx, "machine.detach", { machineId, decrementDesiredSize }, (tx) => pool.detachMachine(tx, machineId, decrementDesiredSize));
   }
 
   async attachMachine(ctx: CommandContext, machineId: string): Promise<CommandResult<{ desiredSize: number }>> {
-    return this.#command(ctx, "machine.attach", { machineId }, (tx) => pool.attachMachine(tx, machineId));
+    return this.#k.command(ctx, "machine.attach", { machineId }, (tx) => pool.attachMachine(tx, machineId));
   }
 
   async setServiceState(ctx: CommandContext, machineId: string, serviceState: ServiceState): Promise<CommandResult<{ serviceState: ServiceState }>> {
-    return this.#command(ctx, "machine.set_service_state", { machineId, serviceState }, (tx) => pool.setServiceState(tx, machineId, serviceState));
+    return this.#k.command(ctx, "machine.set_service_state", { machineId, serviceState }, (tx) => pool.setServiceState(tx, machineId, serviceState));
   }
 
   async deleteGroup(ctx: CommandContext): Promise<CommandResult<{ terminated: string[] }>> {
-    return this.#command(ctx, "pool.delete", {}, (tx) => pool.deleteGroup(tx));
+    return this.#k.command(ctx, "pool.delete", {}, (tx) => pool.deleteGroup(tx));
   }
 
   async simulate(ctx: CommandContext, event: SimulatorEvent): Promise<CommandResult<{ machine: Machine }>> {
-    return this.#command(ctx, "simulator.event", event, (tx) => pool.simulate(tx, event));
+    return this.#k.command(ctx, "simulator.event", event, (tx) => pool.simulate(tx, event));
   }
 
   // ---------------------------------------------------------------- KraftCloud: services, instances, autoscale
 
   async getGroup(): Promise<Result<{ group: GroupState; machines: Machine[] }>> {
-    const g = this.#store.group;
+    const g = this.#k.store.group;
     if (!g) return fail("GROUP_NOT_FOUND", "service group not found");
-    return { ok: true, group: g, machines: [...this.#store.machines.values()] };
+    return { ok: true, group: g, machines: [...this.#k.store.machines.values()] };
   }
 
   async createService(ctx: CommandContext, service: ServiceSpec): Promise<CommandResult<{ uuid: string }>> {
     const uuid = await groupUuid(ctx.tenantId, ctx.group);
-    return this.#command(ctx, "service.create", service, (tx) => instances.createService(tx, uuid, service), { creates: true });
+    return this.#k.command(ctx, "service.create", service, (tx) => instances.createService(tx, uuid, service), { creates: true });
   }
 
   async deleteService(ctx: CommandContext): Promise<CommandResult<{ uuid: string }>> {
-    return this.#command(ctx, "service.delete", {}, (tx) => instances.deleteService(tx));
+    return this.#k.command(ctx, "service.delete", {}, (tx) => instances.deleteService(tx));
   }
 
   async createInstance(ctx: CommandContext, input: instances.NewInstance): Promise<CommandResult<{ instance: Machine }>> {
-    return this.#command(ctx, "instance.create", input, (tx) => instances.createInstance(tx, input));
+    return this.#k.command(ctx, "instance.create", input, (tx) => instances.createInstance(tx, input));
   }
 
   async startInstance(ctx: CommandContext, id: string): Promise<CommandResult<{ instance: Machine }>> {
-    return this.#command(ctx, "instance.start", { id }, (tx) => instances.startInstance(tx, id));
+    return this.#k.command(ctx, "instance.start", { id }, (tx) => instances.startInstance(tx, id));
   }
 
   async stopInstance(ctx: CommandContext, id: string): Promise<CommandResult<{ instance: Machine }>> {
-    return this.#command(ctx, "instance.stop", { id }, (tx) => instances.stopInstance(tx, id));
+    return this.#k.command(ctx, "instance.stop", { id }, (tx) => instances.stopInstance(tx, id));
   }
 
   async deleteInstance(ctx: CommandContext, id: string): Promise<CommandResult<{ uuid: string; name: string }>> {
-    return this.#command(ctx, "instance.delete", { id }, (tx) => instances.deleteInstance(tx, id));
+    return this.#k.command(ctx, "instance.delete", { id }, (tx) => instances.deleteInstance(tx, id));
   }
 
   async configureAutoscale(ctx: CommandContext, input: autoscale.AutoscaleInput): Promise<CommandResult<{ autoscale: AutoscaleState }>> {
-    return this.#command(ctx, "autoscale.configure", input, (tx) => autoscale.configureAutoscale(tx, input));
+    return this.#k.command(ctx, "autoscale.configure", input, (tx) => autoscale.configureAutoscale(tx, input));
   }
 
   async deleteAutoscale(ctx: CommandContext): Promise<CommandResult<{ draining: string[] }>> {
-    return this.#command(ctx, "autoscale.delete", {}, (tx) => autoscale.deleteAutoscale(tx));
+    return this.#k.command(ctx, "autoscale.delete", {}, (tx) => autoscale.deleteAutoscale(tx));
   }
 
   async addPolicy(ctx: CommandContext, input: StepPolicyInput): Promise<CommandResult<{ name: string }>> {
-    return this.#command(ctx, "autoscale.policy.create", input, (tx) => autoscale.addPolicy(tx, input));
+    return this.#k.command(ctx, "autoscale.policy.create", input, (tx) => autoscale.addPolicy(tx, input));
   }
 
   async deletePolicies(ctx: CommandContext, names: string[] | null): Promise<CommandResult<{ deleted: string[] }>> {
-    return this.#command(ctx, "autoscale.policy.delete", { names }, (tx) => autoscale.deletePolicies(tx, names));
+    return this.#k.command(ctx, "autoscale.policy.delete", { names }, (tx) => autoscale.deletePolicies(tx, names));
   }
 
   async pushMetrics(ctx: CommandContext, sample: autoscale.MetricSample): Promise<CommandResult<autoscale.MetricsResult>> {
-    return this.#command(ctx, "autoscale.metrics", sample, (tx) => autoscale.pushMetrics(tx, sample));
+    return this.#k.command(ctx, "autoscale.metrics", sample, (tx) => autoscale.pushMetrics(tx, sample));
   }
 
   /** What-if evaluation: read-only, so it runs outside the command path (no ledger, no idempotency). */
   async whatIf(input: { cpu: number; instances?: number }): Promise<Result<{ outcome: Outcome; capacity: number }>> {
-    if (!this.#store.group) return fail("GROUP_NOT_FOUND", "service group not found");
-    return autoscale.whatIf(this.#tx(Date.now(), null), input);
+    if (!this.#k.store.group) return fail("GROUP_NOT_FOUND", "service group not found");
+    return autoscale.whatIf(this.#k.tx(Date.now(), null), input);
   }
 
   // ---------------------------------------------------------------- Quilt: containers, function pools, workloads, node groups
 
   async getContainer(): Promise<Result<{ state: quilt.ContainerState }>> {
-    const state = quilt.container(this.#tx(Date.now(), null));
+    const state = quilt.container(this.#k.tx(Date.now(), null));
     return state ? { ok: true, state } : fail("GROUP_NOT_FOUND", "container not found");
   }
 
   async getFunctionPool(): Promise<Result<{ state: quilt.FunctionPoolState }>> {
-    const state = quilt.functionPool(this.#tx(Date.now(), null));
+    const state = quilt.functionPool(this.#k.tx(Date.now(), null));
     return state ? { ok: true, state } : fail("GROUP_NOT_FOUND", "function not found");
   }
 
   async getWorkload(): Promise<Result<{ state: quilt.WorkloadState }>> {
-    const state = quilt.workload(this.#tx(Date.now(), null));
+    const state = quilt.workload(this.#k.tx(Date.now(), null));
     return state ? { ok: true, state } : fail("GROUP_NOT_FOUND", "workload not found");
   }
 
   async resizeContainer(ctx: CommandContext, input: { memory_limit_mb: number; cpu_limit_percent: number }): Promise<CommandResult<QuiltWrite<quilt.ContainerState>>> {
-    return this.#command(ctx, "elasticity.resize_container", input, (tx) => quilt.resizeContainer(tx, input), { creates: true });
+    return this.#k.command(ctx, "elasticity.resize_container", input, (tx) => quilt.resizeContainer(tx, input), { creates: true });
   }
 
   async setFunctionPoolTarget(ctx: CommandContext, input: { min_instances: number; max_instances: number }): Promise<CommandResult<QuiltWrite<quilt.FunctionPoolState>>> {
     const uuid = await groupUuid(ctx.tenantId, `function:${ctx.group}`);
-    return this.#command(ctx, "elasticity.set_function_pool_target", input, (tx) => quilt.setPoolTarget(tx, input, uuid), { creates: true });
+    return this.#k.command(ctx, "elasticity.set_function_pool_target", input, (tx) => quilt.setPoolTarget(tx, input, uuid), { creates: true });
   }
 
   async bindFunction(ctx: CommandContext, functionId: string): Promise<CommandResult<QuiltWrite<quilt.WorkloadState>>> {
-    return this.#command(ctx, "elasticity.workload_function_binding", { function_id: functionId }, (tx) => quilt.bindFunction(tx, functionId), { creates: true });
+    return this.#k.command(ctx, "elasticity.workload_function_binding", { function_id: functionId }, (tx) => quilt.bindFunction(tx, functionId), { creates: true });
   }
 
   async rotateFunction(ctx: CommandContext, next: string, cutoverAt: number): Promise<CommandResult<QuiltWrite<quilt.WorkloadState>>> {
-    return this.#command(ctx, "elasticity.rotate_workload_function_binding", { next_function_id: next, cutover_at: cutoverAt }, (tx) => quilt.rotateFunction(tx, next, cutoverAt), { creates: true });
+    return this.#k.command(ctx, "elasticity.rotate_workload_function_binding", { next_function_id: next, cutover_at: cutoverAt }, (tx) => quilt.rotateFunction(tx, next, cutoverAt), { creates: true });
   }
 
   async setPlacement(ctx: CommandContext, placement: quilt.Placement): Promise<CommandResult<QuiltWrite<quilt.WorkloadState>>> {
-    return this.#command(ctx, "elasticity.workload_placement_preference", placement, (tx) => quilt.setPlacement(tx, placement), { creates: true });
+    return this.#k.command(ctx, "elasticity.workload_placement_preference", placement, (tx) => quilt.setPlacement(tx, placement), { creates: true });
   }
 
   async scaleNodeGroup(ctx: CommandContext, delta: number): Promise<CommandResult<QuiltWrite<{ group: string; desired_size: number }>>> {
-    return this.#command(ctx, "elasticity.scale_node_group", { delta_units: delta }, (tx) => quilt.scaleNodeGroup(tx, delta));
+    return this.#k.command(ctx, "elasticity.scale_node_group", { delta_units: delta }, (tx) => quilt.scaleNodeGroup(tx, delta));
   }
 
   /** Undoes one operation that was applied to this object (called by a rollback). */
   async undoOperation(ctx: CommandContext, op: OperationRecord, force: boolean): Promise<CommandResult<{ undo: quilt.UndoResult }>> {
-    return this.#command(ctx, "elasticity.undo", { operation_id: op.id, force }, (tx) => quilt.undo(tx, op, force), { creates: true });
+    return this.#k.command(ctx, "elasticity.undo", { operation_id: op.id, force }, (tx) => quilt.undo(tx, op, force), { creates: true });
   }
 
   /**
@@ -230,10 +211,10 @@ export class GroupObject extends DurableObject<Env> {
     const type = "elasticity.rollback_action";
     const scope = IdempotencyStore.scope(type, ctx.group, ctx.idempotencyKey ?? "");
     const print = await fingerprint({ type, request: input });
-    const prior = ctx.idempotencyKey ? this.#idempotency.get(scope, Date.now()) : null;
+    const prior = ctx.idempotencyKey ? this.#k.idempotency.get(scope, Date.now()) : null;
     if (prior && prior.fingerprint !== print) return fail("IDEMPOTENCY_CONFLICT", `Idempotency-Key '${ctx.idempotencyKey}' was used with a different request`);
     if (prior) {
-      await this.#settleReplay();
+      await this.#k.settleReplay();
       return { ...(prior.response as { operation: OperationRecord }), ok: true, replayed: true };
     }
     if (this.#inFlight.has(scope)) return fail("IN_FLIGHT", `a rollback with Idempotency-Key '${ctx.idempotencyKey}' is still executing`);
@@ -248,7 +229,7 @@ export class GroupObject extends DurableObject<Env> {
         const r = await stub.undoOperation(undoCtx, op, input.force);
         undone.push(r.ok ? r.undo : { operation_id: op.id, undo_operation_id: null, target: { kind: op.targetKind, id: op.targetId }, status: "conflict", message: r.message });
       }
-      return await this.#command(ctx, type, input, (tx) => {
+      return await this.#k.command(ctx, type, input, (tx) => {
         const conflicts = undone.filter((u) => u.status === "conflict");
         const operation = tx.op(type, {
           request: input,
@@ -266,42 +247,22 @@ export class GroupObject extends DurableObject<Env> {
   // ---------------------------------------------------------------- alarm
 
   override async alarm(): Promise<void> {
-    const now = Date.now();
-    let flush = false;
-    for (const t of this.#timers.due(now)) {
-      if (t.name === "outbox") {
-        flush = true;
-        continue;
-      }
-      try {
-        this.ctx.storage.transactionSync(() => {
-          this.#onTimer(t, now);
-          this.#timers.consume(t);
-        });
-      } catch (err) {
-        // A handler that fails must not spin the alarm: retry it later, keep the others going.
-        this.#store.load();
-        console.error(`timer ${t.name} failed`, err);
-        this.#timers.set(t.name, now + TIMER_FAILURE_RETRY_MS, t.payload);
-      }
-    }
-    await this.#timers.rearm(now);
-    if (flush || this.#outbox.size() > 0) await this.#flush();
+    await this.#k.alarm((t, now) => this.#onTimer(t, now));
   }
 
   #onTimer(t: Timer, now: number): void {
     if (t.name === "idempotency-expiry") {
-      const next = this.#idempotency.expire(now);
-      if (next !== null) this.#timers.set("idempotency-expiry", next);
+      const next = this.#k.idempotency.expire(now);
+      if (next !== null) this.#k.timers.set("idempotency-expiry", next);
       return;
     }
-    if (t.name === quilt.ROTATION_TIMER) return quilt.cutover(this.#tx(now, null));
-    const g = this.#store.group;
+    if (t.name === quilt.ROTATION_TIMER) return quilt.cutover(this.#k.tx(now, null));
+    const g = this.#k.store.group;
     if (!g) return; // a group deleted since the timer was armed: nothing to do.
-    const tx = this.#tx(now, null);
+    const tx = this.#k.tx(now, null);
     if (t.name === "reconcile") {
       tx.reconcile({ text: "periodic reconcile", replace: true });
-      this.#timers.set("reconcile", now + g.config.updatePeriodSeconds * 1000);
+      this.#k.timers.set("reconcile", now + g.config.updatePeriodSeconds * 1000);
     } else if (t.name.startsWith("sim:")) {
       const m = tx.machine(t.name.slice(4));
       const change = m && tx.provider().step(m, t.payload, now);
@@ -318,83 +279,4 @@ export class GroupObject extends DurableObject<Env> {
     }
   }
 
-  // ---------------------------------------------------------------- internals
-
-  #tx(now: number, ctx: CommandContext | null): GroupTx {
-    return new GroupTx(now, ctx, this.#store, this.#timers, this.#outbox);
-  }
-
-  /**
-   * Runs a command: idempotency check, the change and its ledger records in one storage
-   * transaction (rolled back on failure), then the outbox pushed and the alarm re-armed.
-   */
-  async #command<T extends object>(
-    ctx: CommandContext,
-    type: string,
-    request: unknown,
-    apply: (tx: GroupTx) => Result<T>,
-    options: { creates?: boolean } = {},
-  ): Promise<CommandResult<T>> {
-    const key = ctx.idempotencyKey ?? null;
-    const scope = key ? IdempotencyStore.scope(type, ctx.group, key) : null;
-    const print = key ? await fingerprint({ type, request }) : null;
-    const now = Date.now();
-    let result: CommandResult<T>;
-    try {
-      result = this.ctx.storage.transactionSync(() => {
-        if (scope) {
-          const prior = this.#idempotency.get(scope, now);
-          if (prior && prior.fingerprint !== print) {
-            throw new Rejected(fail("IDEMPOTENCY_CONFLICT", `Idempotency-Key '${key}' was used with a different request`));
-          }
-          if (prior) return { ...(prior.response as T), ok: true as const, replayed: true };
-        }
-        if (!this.#store.group && !options.creates) throw new Rejected(fail("GROUP_NOT_FOUND", "group is not configured"));
-        const tx = this.#tx(now, ctx);
-        tx.claim(ctx);
-        const out = apply(tx);
-        if (!out.ok) throw new Rejected(out);
-        if (scope && print) {
-          const { ok: _ok, ...response } = out;
-          this.#timers.setEarliest("idempotency-expiry", this.#idempotency.put(scope, print, response, now));
-        }
-        return { ...out, replayed: false };
-      });
-    } catch (err) {
-      this.#store.load();
-      if (err instanceof Rejected) return err.failure as Result<never>;
-      throw err;
-    }
-    if (!result.ok) return result;
-    if (result.replayed) await this.#settleReplay();
-    else await this.#flush(); // re-arms the alarm too
-    return result;
-  }
-
-  /**
-   * A replay names an operation an earlier request committed; that request may still be pushing it
-   * to D1, or its push failed. Push what is pending first, so that reads by id find what the replay
-   * answers (and a record D1 missed gets there when the client repeats the request).
-   */
-  async #settleReplay(): Promise<void> {
-    if (this.#outbox.size() > 0) await this.#flush();
-  }
-
-  /** Pushes the outbox to D1; on failure the outbox timer retries with backoff. */
-  async #flush(): Promise<void> {
-    const pending = this.#outbox.pending();
-    if (pending.length > 0) {
-      try {
-        await writeLedger(this.env.DB, pending.map((p) => p.entry));
-        this.#outbox.acknowledge(pending);
-        this.#flushFailures = 0;
-      } catch (err) {
-        this.#flushFailures++;
-        console.warn(`ledger flush failed (${this.#flushFailures} in a row), retrying`, String(err));
-        this.#timers.set("outbox", Date.now() + outboxBackoffMs(this.#flushFailures));
-      }
-    }
-    if (this.#outbox.size() === 0) this.#timers.clear("outbox");
-    await this.#timers.rearm(Date.now());
-  }
 }
