@@ -89,3 +89,27 @@ export const operations = sqliteTable(
     index("operations_action_idx").on(t.tenantId, t.actionId),
   ],
 );
+
+/**
+ * Registry of inbound scale triggers (webhooks, docs/webhooks.md): lets a delivery to
+ * `/hooks/{id}` (no tenant token) find its tenant and group. The secrets are not here: they live
+ * in the hook's own Durable Object.
+ */
+export const hooks = sqliteTable(
+  "hooks",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    groupName: text("group_name").notNull(),
+    name: text("name").notNull(),
+    format: text("format").notNull(),
+    // JSON text: the configured action and the optional `resolved` action.
+    action: text("action").notNull(),
+    resolved: text("resolved"),
+    minIntervalSeconds: integer("min_interval_seconds").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    deletedAt: integer("deleted_at"),
+  },
+  (t) => [index("hooks_tenant_idx").on(t.tenantId, t.createdAt)],
+);
