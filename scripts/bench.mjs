@@ -1,0 +1,456 @@
+#!/usr/bin/env node
+// `npm run bench`: starts its own `wrangler dev` on 127.0.0.1 (own persistence dir, fresh D1 with
+// the migrations applied, random admin token), creates a tenant token and a pool, then measures
+// with autocannon, one after the other and with the same settings:
+//   healthz   GET  /healthz                       (baseline: no auth, no D1, no Durable Object)
+//   size.get  GET  /cloudpools/bench/pool/size    (token lookup in D1 + one DO RPC)
+//   size.set  POST /cloudpools/bench/pool/size    (token lookup + DO command + ledger row to D1)
+//   autoscale.metrics   POST /v1/services/{uuid}/autoscale/metrics   (token + group uuid lookups
+//                       in D1, DO command: sample stored, policies evaluated; no decision row)
+//   autoscale.evaluate  POST /v1/services/{uuid}/autoscale/evaluate  (token + uuid lookups,
+//                       read-only what-if in the DO)
+//   quilt.write   POST /api/elasticity/control/containers/bench-c/resize  (token lookup + Quilt
+//                 control write: a fresh Idempotency-Key per request, DO command + ledger row)
+//   quilt.replay  the same request with one fixed Idempotency-Key (token lookup + DO RPC answering
+//                 the stored operation; nothing executed, nothing written)
+// Prints req/s, p50, p99, non-2xx and the ratios to the baseline; writes .bench/results.json.
+// Exits non-zero when any measured route saw a non-2xx answer or a connection error.
+// docs/benchmarks.md explains the figures.
+//
+// Settings (environment): BENCH_DURATION (s per route, default 10), BENCH_CONNECTIONS (10),
+// BENCH_WARMUP (s of unmeasured traffic per route before its run, default 2; 0 disables),
+// BENCH_DESIRED (desired size of the pool, default 2), BENCH_ROUNDS (default 1: repeat the whole
+// sequence N times and report per-route medians; useful on a shared, noisy machine),
+// BENCH_PORT (default: a free port).
+import { spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import os from "node:os";
+import autocannon from "autocannon";
+
+const HOST = "127.0.0.1";
+const DIR = ".bench";
+const STATE = `${DIR}/state`;
+const LOG = `${DIR}/wrangler.log`;
+const RESULTS = `${DIR}/results.json`;
+const WRANGLER = "node_modules/.bin/wrangler";
+
+const intEnv = (name, dflt, min) => {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return dflt;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) {
+    console.error(`${name} must be an integer >= ${min}, got '${raw}'`);
+    process.exit(2);
+  }
+  return n;
+};
+const duration = intEnv("BENCH_DURATION", 10, 1);
+const connections = intEnv("BENCH_CONNECTIONS", 10, 1);
+const warmup = intEnv("BENCH_WARMUP", 2, 0);
+const desired = intEnv("BENCH_DESIRED", 2, 0);
+const rounds = intEnv("BENCH_ROUNDS", 1, 1);
+
+/** A port the OS says is free right now on 127.0.0.1. */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, HOST, () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// ---------------------------------------------------------------------------------------------
+// wrangler dev, in its own process group so that it and workerd go away together.
+
+let dev = null;
+let stopping = null;
+
+function stopDev() {
+  if (!dev || dev.exitCode !== null || dev.signalCode !== null) return Promise.resolve();
+  if (stopping) return stopping;
+  const child = dev;
+  stopping = new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(hard);
+      resolve();
+    };
+    child.once("exit", done);
+    const kill = (sig) => {
+      try {
+        process.kill(-child.pid, sig); // the whole group: wrangler, esbuild, workerd
+      } catch {
+        /* already gone */
+      }
+    };
+    kill("SIGTERM");
+    const hard = setTimeout(() => {
+      kill("SIGKILL");
+      setTimeout(resolve, 500);
+    }, 5000);
+  });
+  return stopping;
+}
+
+// Synchronous last resort if we exit without going through stopDev (e.g. an uncaught throw).
+process.on("exit", () => {
+  if (dev && dev.exitCode === null && dev.signalCode === null) {
+    try {
+      process.kill(-dev.pid, "SIGKILL");
+    } catch {
+      /* gone */
+    }
+  }
+});
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+  process.on(sig, async () => {
+    console.error(`\n${sig}: stopping wrangler dev`);
+    await stopDev();
+    process.exit(128 + (sig === "SIGINT" ? 2 : sig === "SIGTERM" ? 15 : 1));
+  });
+}
+
+function tailLog(lines = 40) {
+  try {
+    return readFileSync(LOG, "utf8").split("\n").slice(-lines).join("\n");
+  } catch {
+    return "(no log)";
+  }
+}
+
+async function fail(message) {
+  console.error(`\nbench failed: ${message}`);
+  console.error(`--- last lines of ${LOG} ---\n${tailLog()}`);
+  await stopDev();
+  process.exit(1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small HTTP helpers for the setup calls (not measured).
+
+async function call(base, method, path, { token, body, headers: extra } = {}) {
+  const headers = { ...extra };
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers["content-type"] = "application/json";
+  const res = await fetch(base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  let json = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    /* not JSON */
+  }
+  return { status: res.status, json, text, headers: res.headers };
+}
+
+async function expectStatus(base, method, path, opts, want) {
+  const r = await call(base, method, path, opts);
+  if (r.status !== want) await fail(`${method} ${path} answered ${r.status}, expected ${want}: ${r.text.slice(0, 300)}`);
+  return r;
+}
+
+async function waitHealthy(base, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (dev.exitCode !== null || dev.signalCode !== null) await fail(`wrangler dev exited early (code ${dev.exitCode}, signal ${dev.signalCode})`);
+    try {
+      const r = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(2000) });
+      if (r.ok) return;
+    } catch {
+      /* not up yet */
+    }
+    await sleep(250);
+  }
+  await fail(`GET /healthz did not answer within ${timeoutMs / 1000} s`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measurement.
+
+/** One autocannon run; also keeps the per-second response counts (to see drift within a run). */
+function run(opts) {
+  return new Promise((resolve, reject) => {
+    const perSecond = [];
+    const instance = autocannon(opts, (err, result) => (err ? reject(err) : resolve({ ...result, perSecond })));
+    instance.on("tick", ({ counter }) => perSecond.length < opts.duration && perSecond.push(counter));
+  });
+}
+
+function summarize(name, method, path, r) {
+  const statusCounts = Object.fromEntries(Object.entries(r.statusCodeStats ?? {}).map(([k, v]) => [k, Number(v.count)]));
+  const responses = Object.values(statusCounts).reduce((a, b) => a + b, 0);
+  return {
+    name,
+    method,
+    path,
+    duration_s: r.duration,
+    connections: r.connections,
+    requests_per_s: r.requests.average,
+    requests_per_s_stddev: r.requests.stddev,
+    responses,
+    responses_per_second: r.perSecond,
+    latency_ms: { p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, max: r.latency.max, mean: r.latency.average },
+    non2xx: r.non2xx,
+    errors: r.errors,
+    timeouts: r.timeouts,
+    status_counts: statusCounts,
+  };
+}
+
+const fmt = (n, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : "-");
+function pad(cells, widths) {
+  return cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join("  ");
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main() {
+  // Other work on the machine skews the figures (the ratios less than the absolute numbers).
+  const loadBefore = os.loadavg()[0];
+  if (loadBefore > os.cpus().length / 2) {
+    console.warn(`note: 1-min load average is ${loadBefore.toFixed(2)} on ${os.cpus().length} CPUs before starting; figures will be noisy`);
+  }
+  // What was measured: the working tree (which may hold uncommitted changes) at this commit.
+  const git = spawnSync("git", ["describe", "--always", "--dirty", "--abbrev=12"], { encoding: "utf8" });
+  const revision = git.status === 0 ? git.stdout.trim() : null;
+  const version = JSON.parse(readFileSync("node_modules/wrangler/package.json", "utf8")).version;
+  rmSync(STATE, { recursive: true, force: true }); // every run starts from an empty D1 and no DOs
+  mkdirSync(DIR, { recursive: true });
+
+  // CI: never prompt. The others keep wrangler off the network, so that the only traffic is to
+  // 127.0.0.1: no telemetry, no npm update check (banner), no fetch of the `Request.cf` object
+  // from workers.cloudflare.com (the placeholder is fine here).
+  const env = {
+    ...process.env,
+    CI: "true",
+    WRANGLER_SEND_METRICS: "false",
+    WRANGLER_HIDE_BANNER: "true",
+    CLOUDFLARE_CF_FETCH_ENABLED: "false",
+    NO_COLOR: "1",
+    FORCE_COLOR: "0",
+  };
+
+  console.log(`applying D1 migrations to ${STATE} ...`);
+  const migrate = spawnSync(WRANGLER, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", STATE], { env, encoding: "utf8" });
+  if (migrate.status !== 0) {
+    console.error(migrate.stdout, migrate.stderr);
+    console.error("bench failed: D1 migrations did not apply");
+    process.exit(1);
+  }
+
+  const port = process.env.BENCH_PORT ? intEnv("BENCH_PORT", 0, 1) : await freePort();
+  const inspectorPort = await freePort();
+  const admin = `bench-admin-${randomBytes(16).toString("hex")}`;
+  const base = `http://${HOST}:${port}`;
+  const log = createWriteStream(LOG);
+  console.log(`starting wrangler dev ${version} on ${base} (log: ${LOG}) ...`);
+  dev = spawn(
+    WRANGLER,
+    [
+      "dev",
+      "--ip", HOST,
+      "--port", String(port),
+      "--inspector-ip", HOST,
+      "--inspector-port", String(inspectorPort),
+      "--persist-to", STATE,
+      "--var", `ADMIN_TOKEN:${admin}`,
+      "--show-interactive-dev-session=false",
+      // Per-request log lines would cost CPU on the machine being measured; warnings still show.
+      "--log-level", "warn",
+    ],
+    { env, detached: true, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  dev.stdout.pipe(log);
+  dev.stderr.pipe(log);
+  dev.on("error", (err) => void fail(`could not start wrangler: ${err.message}`));
+
+  await waitHealthy(base, 90_000);
+
+  // Setup: tenant token, pool with the simulated provider, desired size.
+  const tokenRes = await expectStatus(base, "POST", "/admin/tenants/bench/tokens", { token: admin }, 201);
+  const token = tokenRes.json?.token;
+  if (!token) await fail(`no token in ${tokenRes.text}`);
+  await expectStatus(base, "POST", "/cloudpools/bench/config", { token, body: {} }, 200);
+  await expectStatus(base, "POST", "/cloudpools/bench/pool/size", { token, body: { desiredSize: desired } }, 200);
+  const size = await expectStatus(base, "GET", "/cloudpools/bench/pool/size", { token }, 200);
+  console.log(`pool 'bench' of tenant 'bench': ${size.text}`);
+
+  // KraftCloud autoscale: a service group, one instance as its master, autoscale with a scale-out
+  // step at 800 millicores and a scale-in step below 200.
+  const svc = await expectStatus(base, "POST", "/v1/services", { token, body: { name: "bench-svc", services: [] } }, 200);
+  const svcUuid = svc.json?.data?.service_groups?.[0]?.uuid;
+  if (!svcUuid) await fail(`no service group uuid in ${svc.text}`);
+  await expectStatus(base, "POST", "/v1/instances", { token, body: { name: "bench-master", image: "bench/app:latest", service_group: { uuid: svcUuid } } }, 200);
+  const policies = [
+    { name: "out", type: "step", steps: [{ lower_bound: 800, adjustment: 1 }] },
+    { name: "in", type: "step", steps: [{ upper_bound: 200, adjustment: -1 }] },
+  ];
+  await expectStatus(base, "POST", `/v1/services/${svcUuid}/autoscale`, { token, body: { master: { name: "bench-master" }, max_size: 4, policies } }, 200);
+  console.log(`service group 'bench-svc' (${svcUuid}) with autoscale`);
+
+  // Quilt: the container `bench-c` comes into existence on its first control write, made with the
+  // key the replay route then repeats.
+  const quilt = { "x-api-key": token, "x-tenant-id": "bench", "x-orch-action-id": "bench-action", "content-type": "application/json" };
+  const resize = { memory_limit_mb: 512, cpu_limit_percent: 100 };
+  const first = await expectStatus(base, "POST", "/api/elasticity/control/containers/bench-c/resize", { headers: { ...quilt, "idempotency-key": "bench-replay" }, body: resize }, 200);
+  const again = await expectStatus(base, "POST", "/api/elasticity/control/containers/bench-c/resize", { headers: { ...quilt, "idempotency-key": "bench-replay" }, body: resize }, 200);
+  if (again.headers.get("idempotent-replayed") !== "true") await fail(`the Quilt replay route does not replay: ${again.text.slice(0, 300)}`);
+  console.log(`container 'bench-c': operation ${first.json?.operation_id} (${first.json?.status}), replayed with its key`);
+
+  const auth = { authorization: `Bearer ${token}` };
+  const routes = [
+    { name: "healthz", method: "GET", path: "/healthz", headers: {} },
+    { name: "size.get", method: "GET", path: "/cloudpools/bench/pool/size", headers: auth },
+    {
+      name: "size.set",
+      method: "POST",
+      path: "/cloudpools/bench/pool/size",
+      headers: { ...auth, "content-type": "application/json" },
+      // Fixed at the pool's current size: every request is a full accepted write (DO transaction
+      // + operation record flushed to D1) while the reconciler has nothing to launch or stop, so
+      // the figure does not depend on simulated machine churn. See docs/benchmarks.md.
+      body: JSON.stringify({ desiredSize: desired }),
+    },
+    {
+      name: "autoscale.metrics",
+      method: "POST",
+      path: `/v1/services/${svcUuid}/autoscale/metrics`,
+      headers: { ...auth, "content-type": "application/json" },
+      // Between the two policies' steps: every push is a full DO command (the sample stored, the
+      // policies evaluated) that decides nothing, so the group does not scale under the bench and
+      // no decision row is written. docs/benchmarks.md.
+      body: JSON.stringify({ cpu: 500 }),
+    },
+    {
+      name: "autoscale.evaluate",
+      method: "POST",
+      path: `/v1/services/${svcUuid}/autoscale/evaluate`,
+      headers: { ...auth, "content-type": "application/json" },
+      // What-if on 10 instances at 900 millicores: the scale-out step matches; nothing changes.
+      body: JSON.stringify({ cpu: 900, instances: 10 }),
+    },
+    {
+      name: "quilt.write",
+      method: "POST",
+      path: "/api/elasticity/control/containers/bench-c/resize",
+      // autocannon's idReplacement puts a unique id in place of [<id>] in every request: each one
+      // is a new Idempotency-Key, so a full control write (idempotency record, DO transaction,
+      // operation record flushed to D1) answering the terminal operation. Same limits each time:
+      // the container's state does not drift. docs/benchmarks.md.
+      headers: { ...quilt, "idempotency-key": "bench-[<id>]" },
+      idReplacement: true,
+      body: JSON.stringify(resize),
+    },
+    {
+      name: "quilt.replay",
+      method: "POST",
+      path: "/api/elasticity/control/containers/bench-c/resize",
+      // The setup's key and body: every request is a replay (Idempotent-Replayed: true).
+      headers: { ...quilt, "idempotency-key": "bench-replay" },
+      body: JSON.stringify(resize),
+    },
+  ];
+  // Routes sharing a method and path (a write and its replay) are told apart by their name.
+  const label = (r) => `${r.method} ${r.path}` + (routes.filter((x) => x.method === r.method && x.path === r.path).length > 1 ? ` (${r.name})` : "");
+
+  console.log(
+    `\nmeasuring: ${connections} connections, ${duration} s per route, ${rounds} round(s)` +
+      (warmup > 0 ? ` (+${warmup} s unmeasured warm-up per route before the first round)` : ""),
+  );
+  const perRound = [];
+  for (let i = 0; i < rounds; i++) {
+    if (rounds > 1) console.log(`  round ${i + 1}/${rounds}`);
+    const round = [];
+    for (const r of routes) {
+      const opts = { url: base + r.path, method: r.method, headers: r.headers, body: r.body, connections, pipelining: 1, timeout: 10, ...(r.idReplacement ? { idReplacement: true } : {}) };
+      if (i === 0 && warmup > 0) await run({ ...opts, duration: warmup });
+      process.stdout.write(`    ${label(r)} ... `);
+      const out = summarize(r.name, r.method, r.path, await run({ ...opts, duration }));
+      console.log(`${fmt(out.requests_per_s, 0)} req/s, p50 ${fmt(out.latency_ms.p50)} ms`);
+      round.push(out);
+    }
+    // Ratios within the round: the baseline ran seconds before, under the same conditions.
+    for (const r of round) {
+      r.ratio_rps = r.requests_per_s / round[0].requests_per_s;
+      r.ratio_p50 = round[0].latency_ms.p50 > 0 ? r.latency_ms.p50 / round[0].latency_ms.p50 : null;
+    }
+    perRound.push(round);
+  }
+
+  // Same state after the run: the pool still exists at the desired size.
+  const after = await call(base, "GET", "/cloudpools/bench/pool/size", { token });
+
+  await stopDev();
+
+  // One line per route: medians over the rounds (with one round, simply that round's figures).
+  const median = (xs) => {
+    const v = xs.filter((x) => x !== null && Number.isFinite(x)).sort((a, b) => a - b);
+    if (v.length === 0) return null;
+    const m = Math.floor(v.length / 2);
+    return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+  };
+  const sum = (xs) => xs.reduce((a, b) => a + b, 0);
+  const results = routes.map((route, k) => {
+    const runs = perRound.map((round) => round[k]);
+    return {
+      name: route.name,
+      method: route.method,
+      path: route.path,
+      rounds: runs.length,
+      requests_per_s: median(runs.map((x) => x.requests_per_s)),
+      latency_ms: { p50: median(runs.map((x) => x.latency_ms.p50)), p99: median(runs.map((x) => x.latency_ms.p99)) },
+      non2xx: sum(runs.map((x) => x.non2xx)),
+      errors: sum(runs.map((x) => x.errors)),
+      timeouts: sum(runs.map((x) => x.timeouts)),
+      ratio_rps: median(runs.map((x) => x.ratio_rps)),
+      // A baseline p50 of 0 ms (autocannon's latencies are whole ms) gives no p50 ratio.
+      ratio_p50: runs.some((x) => x.ratio_p50 === null) ? null : median(runs.map((x) => x.ratio_p50)),
+      status_counts: runs.reduce((acc, x) => {
+        for (const [code, n] of Object.entries(x.status_counts)) acc[code] = (acc[code] ?? 0) + n;
+        return acc;
+      }, {}),
+    };
+  });
+
+  const widths = [Math.max(32, ...results.map((r) => label(r).length)), 9, 8, 8, 7, 7, 10, 10];
+  console.log(rounds > 1 ? `\nmedians over ${rounds} rounds (ratios: median of the per-round ratios)` : "");
+  console.log(pad(["route", "req/s", "p50 ms", "p99 ms", "non2xx", "errors", "rps/base", "p50/base"], widths));
+  for (const r of results) {
+    console.log(
+      pad(
+        [label(r), fmt(r.requests_per_s, 0), fmt(r.latency_ms.p50), fmt(r.latency_ms.p99), r.non2xx, r.errors, fmt(r.ratio_rps, 3), r.ratio_p50 === null ? "-" : `${fmt(r.ratio_p50, 1)}x`],
+        widths,
+      ),
+    );
+  }
+
+  const report = {
+    date: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, cpu_model: os.cpus()[0]?.model ?? null, loadavg_1m_start: loadBefore, loadavg_1m_end: os.loadavg()[0], platform: `${os.platform()} ${os.release()}`, node: process.version, wrangler: version },
+    revision,
+    settings: { duration_s: duration, connections, rounds, warmup_s: warmup, desired_size: desired, pipelining: 1 },
+    pool_after: after.json,
+    results,
+    rounds: perRound,
+  };
+  writeFileSync(RESULTS, JSON.stringify(report, null, 2) + "\n");
+  console.log("(latencies are whole milliseconds: autocannon's histogram resolution)");
+  console.log(`\nresults written to ${RESULTS} (1-min load average at the end: ${fmt(os.loadavg()[0], 2)} on ${os.cpus().length} CPUs)`);
+
+  const bad = results.filter((r) => r.non2xx > 0 || r.errors > 0 || r.timeouts > 0);
+  if (bad.length > 0) {
+    for (const r of bad) console.error(`error: ${label(r)}: ${r.non2xx} non-2xx (${JSON.stringify(r.status_counts)}), ${r.errors} errors, ${r.timeouts} timeouts`);
+    process.exit(1);
+  }
+}
+
+main().catch(async (err) => {
+  await fail(err?.stack ?? String(err));
+});
