@@ -1,7 +1,7 @@
 // The Hono app: request id, body limit, error mapping, and the dialect routers.
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { ApiError, renderError } from "./http/errors";
+import { ApiError, methodNotAllowed, renderError } from "./http/errors";
 import type { AppEnv } from "./http/types";
 import { admin } from "./surfaces/admin";
 import { elastisys } from "./surfaces/elastisys";
@@ -35,10 +35,7 @@ app.use(
 );
 
 app.get("/healthz", (c) => c.json({ status: "ok" }));
-app.all("/healthz", (c) => {
-  c.header("Allow", "GET");
-  throw new ApiError(405, "METHOD_NOT_ALLOWED", `method ${c.req.method} is not allowed here`, "allowed: GET");
-});
+app.all("/healthz", methodNotAllowed("GET"));
 
 app.route("/admin", admin);
 app.route("/cloudpools", elastisys);

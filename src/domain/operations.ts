@@ -1,6 +1,7 @@
 // Operation records: the ledger entry of every accepted mutation and every reconcile activity.
 
-export type Dialect = "elastisys" | "kraftcloud" | "quilt" | "system";
+/** `hooks`: an inbound scale trigger (a webhook delivery, docs/webhooks.md). */
+export type Dialect = "elastisys" | "kraftcloud" | "quilt" | "hooks" | "system";
 export type OperationStatus = "accepted" | "running" | "succeeded" | "failed" | "cancelled" | "timed_out";
 
 export interface OperationRecord {
@@ -37,11 +38,11 @@ export interface CommandContext {
   requestId: string;
   idempotencyKey?: string | null;
   actionId?: string | null;
-  /** What kind of target `group` names in the ledger: group (default), container, function, workload, action. */
+  /** What kind of target `group` names in the ledger: group (default), container, function, workload, action, hook. */
   targetKind?: TargetKind;
 }
 
-export type TargetKind = "group" | "container" | "function" | "workload" | "action";
+export type TargetKind = "group" | "container" | "function" | "workload" | "action" | "hook";
 
 /** The Durable Object name of a target: one object per (tenant, kind, id). */
 export const objectName = (tenantId: string, kind: TargetKind, id: string) => `${tenantId}:${kind}:${id}`;

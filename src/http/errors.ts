@@ -75,6 +75,17 @@ export function fromFailure(f: Failure, subject?: string): ApiError {
   return new ApiError(status, code, subject ? `${subject}: ${f.message}` : f.message, f.code);
 }
 
+/** A known path called with a method it does not support: 405 with `Allow`, never a 404. */
+export const methodNotAllowed = (allow: string) => (c: Context<AppEnv>) => {
+  c.header("Allow", allow);
+  throw new ApiError(405, "METHOD_NOT_ALLOWED", `method ${c.req.method} is not allowed here`, `allowed: ${allow}`);
+};
+
+/** Registers the 405 answers of a router from a table of path → allowed methods. */
+export function allowOnly(router: { all: (path: string, handler: (c: Context<AppEnv>) => never) => unknown }, table: Record<string, string>): void {
+  for (const [path, allow] of Object.entries(table)) router.all(path, methodNotAllowed(allow));
+}
+
 /** The success of a Durable Object result, or the failure thrown as the route's error. */
 export function unwrap<R extends { ok: true } | Failure>(r: R, subject?: string): Extract<R, { ok: true }> {
   if (!r.ok) throw fromFailure(r as Failure, subject);

@@ -11,6 +11,7 @@ import { groupUuid, poolSize, type GroupConfig, type GroupState, type Machine, t
 import { fail, fingerprint, objectName, type CommandContext, type CommandResult, type OperationRecord, type Result, type TargetKind } from "../domain/operations";
 import type { SimulatorEvent } from "../providers/simulated";
 import * as autoscale from "./commands/autoscale";
+import * as hooks from "./commands/hooks";
 import * as instances from "./commands/instances";
 import * as pool from "./commands/pool";
 import * as quilt from "./commands/quilt";
@@ -29,10 +30,13 @@ export class GroupObject extends DurableObject<Env> {
   #k: ObjectKernel;
   /** Idempotency scopes of rollbacks executing right now (they await other objects). */
   #inFlight = new Set<string>();
+  /** The inbound-trigger side, used when this object is a hook (`<tenant>:hook:<id>`). */
+  #hooks: hooks.HookDesk;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#k = new ObjectKernel(ctx, env);
+    this.#hooks = new hooks.HookDesk(ctx.storage, this.#k, env);
   }
 
   // ---------------------------------------------------------------- reads
@@ -242,6 +246,33 @@ export class GroupObject extends DurableObject<Env> {
     } finally {
       this.#inFlight.delete(scope);
     }
+  }
+
+  // ---------------------------------------------------------------- inbound scale triggers (docs/webhooks.md)
+
+  async hookCreate(ctx: CommandContext, def: hooks.HookDefinition): Promise<CommandResult<{ hook: hooks.HookView; secret: string }>> {
+    return this.#hooks.create(ctx, def);
+  }
+
+  async hookGet(): Promise<Result<{ hook: hooks.HookView }>> {
+    return this.#hooks.get();
+  }
+
+  async hookRotateSecret(ctx: CommandContext): Promise<CommandResult<{ hook: hooks.HookView; secret: string }>> {
+    return this.#hooks.rotate(ctx);
+  }
+
+  async hookDelete(ctx: CommandContext): Promise<CommandResult<{ id: string }>> {
+    return this.#hooks.delete(ctx);
+  }
+
+  async hookDeliver(input: hooks.DeliveryInput): Promise<hooks.DeliveryAnswer> {
+    return this.#hooks.deliver(input);
+  }
+
+  /** A hook's action on this group: desired size by change/exact/percent, or a metric sample. */
+  async applyTrigger(ctx: CommandContext, trigger: hooks.Trigger): Promise<CommandResult<{ desiredSize: number }>> {
+    return this.#k.command(ctx, "hook.trigger", trigger, (tx) => hooks.applyTrigger(tx, trigger));
   }
 
   // ---------------------------------------------------------------- alarm

@@ -5,7 +5,7 @@ import { ledgerDb } from "../db/ledger";
 import * as schema from "../db/schema";
 import { TENANT_ID_RE, newToken } from "../auth/tokens";
 import { adminAuth } from "../http/auth";
-import { ApiError, badRequest, notFound } from "../http/errors";
+import { allowOnly, badRequest, notFound } from "../http/errors";
 import type { AppEnv } from "../http/types";
 
 export const admin = new Hono<AppEnv>();
@@ -43,12 +43,4 @@ admin.delete("/tenants/:tenant/tokens/:tokenId", async (c) => {
 });
 
 // Known paths with a method they do not support: 405 with Allow, not 404 (as under /cloudpools).
-for (const [path, allow] of [
-  ["/tenants/:tenant/tokens", "POST"],
-  ["/tenants/:tenant/tokens/:tokenId", "DELETE"],
-] as const) {
-  admin.all(path, (c) => {
-    c.header("Allow", allow);
-    throw new ApiError(405, "METHOD_NOT_ALLOWED", `method ${c.req.method} is not allowed here`, `allowed: ${allow}`);
-  });
-}
+allowOnly(admin, { "/tenants/:tenant/tokens": "POST", "/tenants/:tenant/tokens/:tokenId": "DELETE" });

@@ -3,7 +3,7 @@
 import { Hono, type Context } from "hono";
 import { listGroups, listTargetOperations } from "../../db/ledger";
 import type { Failure } from "../../domain/operations";
-import { ApiError, badRequest, fromFailure, unwrap } from "../../http/errors";
+import { allowOnly, badRequest, fromFailure, unwrap } from "../../http/errors";
 import { describeIssue, jsonBody } from "../../http/body";
 import { tenantAuth } from "../../http/auth";
 import type { AppEnv } from "../../http/types";
@@ -143,9 +143,4 @@ const methods: Record<string, string> = {
   "/:pool/activities": "GET",
   "/:pool/simulator/events": "POST",
 };
-for (const [path, allow] of Object.entries(methods)) {
-  elastisys.all(path, (c) => {
-    c.header("Allow", allow);
-    throw new ApiError(405, "METHOD_NOT_ALLOWED", `method ${c.req.method} is not allowed here`, `allowed: ${allow}`);
-  });
-}
+allowOnly(elastisys, methods);

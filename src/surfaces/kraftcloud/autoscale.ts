@@ -5,7 +5,7 @@
 import { Hono, type Context } from "hono";
 import { listGroups } from "../../db/ledger";
 import { INT32_LIMIT, type StepPolicyInput } from "../../domain/autoscale";
-import { ApiError } from "../../http/errors";
+import { allowOnly } from "../../http/errors";
 import { jsonBody } from "../../http/body";
 import type { AppEnv } from "../../http/types";
 import { commandContext, groupStub } from "../groups";
@@ -241,9 +241,4 @@ const methods: Record<string, string> = {
   "/services/:uuid/autoscale/metrics": "POST",
   "/services/:uuid/autoscale/evaluate": "POST",
 };
-for (const [path, allow] of Object.entries(methods)) {
-  autoscale.all(path, (c) => {
-    c.header("Allow", allow);
-    throw new ApiError(405, "METHOD_NOT_ALLOWED", `method ${c.req.method} is not allowed here`, `allowed: ${allow}`);
-  });
-}
+allowOnly(autoscale, methods);

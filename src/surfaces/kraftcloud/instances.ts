@@ -6,7 +6,7 @@ import { z } from "zod";
 import { findInstance, listInstances } from "../../db/ledger";
 import { groupUuid, type GroupState, type Machine, type ScaleToZero } from "../../domain/model";
 import { jsonBody } from "../../http/body";
-import { ApiError } from "../../http/errors";
+import { allowOnly } from "../../http/errors";
 import type { AppEnv } from "../../http/types";
 import { commandContext, groupStub } from "../groups";
 import { KC, batch, itemError, single, type Item } from "./envelope";
@@ -114,9 +114,4 @@ instances.put("/:uuid/stop", (c) => transition(c, c.req.param("uuid"), "stopInst
 
 // Known paths with a method they do not support: 405, not 404.
 const methods: Record<string, string> = { "/": "GET, POST", "/:uuid": "GET, DELETE", "/:uuid/start": "PUT", "/:uuid/stop": "PUT" };
-for (const [path, allow] of Object.entries(methods)) {
-  instances.all(path, (c) => {
-    c.header("Allow", allow);
-    throw new ApiError(405, "METHOD_NOT_ALLOWED", `method ${c.req.method} is not allowed here`, `allowed: ${allow}`);
-  });
-}
+allowOnly(instances, methods);

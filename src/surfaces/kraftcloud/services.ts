@@ -5,7 +5,7 @@ import { Hono, type Context, type Next } from "hono";
 import { listGroups } from "../../db/ledger";
 import { groupUuid } from "../../domain/model";
 import { jsonBody } from "../../http/body";
-import { ApiError } from "../../http/errors";
+import { methodNotAllowed } from "../../http/errors";
 import type { AppEnv } from "../../http/types";
 import { commandContext, groupStub } from "../groups";
 import { KC, batch, fromFailure, itemError, single, type Item } from "./envelope";
@@ -116,9 +116,6 @@ services.delete(
 // Known paths with a method they do not support: 405, not 404.
 const methods: Record<string, string> = { "/": "GET, POST, DELETE", "/:uuid": "GET, DELETE" };
 for (const [path, allow] of Object.entries(methods)) {
-  services.all(path, async (c, next) => {
-    if (path === "/:uuid" && c.req.param("uuid") === "autoscale") return next();
-    c.header("Allow", allow);
-    throw new ApiError(405, "METHOD_NOT_ALLOWED", `method ${c.req.method} is not allowed here`, `allowed: ${allow}`);
-  });
+  // `/services/autoscale` belongs to the autoscale router, mounted after this one.
+  services.all(path, async (c, next) => (path === "/:uuid" && c.req.param("uuid") === "autoscale" ? next() : methodNotAllowed(allow)(c)));
 }

@@ -63,7 +63,7 @@ export function quiltContext(c: Context<AppEnv>, kind: TargetKind, id: string): 
   return { ...commandContext(c, "quilt", id), targetKind: kind };
 }
 
-const KIND_NAMES: Record<TargetKind, string> = { group: "node group", container: "container", function: "function", workload: "workload", action: "action" };
+const KIND_NAMES: Record<TargetKind, string> = { group: "node group", container: "container", function: "function", workload: "workload", action: "action", hook: "hook" };
 
 /**
  * A Durable Object failure as the route's error: GROUP_NOT_FOUND names the target (404
@@ -87,8 +87,3 @@ export function settle<R extends { ok: true; replayed?: boolean } | Failure>(c: 
   return r as Extract<R, { ok: true }>;
 }
 
-/** Another method on a known route: 405 with Allow. */
-export const methodNotAllowed = (allow: string) => (c: Context<AppEnv>) => {
-  c.header("Allow", allow);
-  throw new ApiError(405, "METHOD_NOT_ALLOWED", `method ${c.req.method} is not allowed here`, `allowed: ${allow}`);
-};

@@ -5,7 +5,8 @@ import { Hono } from "hono";
 import { jsonBody } from "../../http/body";
 import type { AppEnv } from "../../http/types";
 import { targetStub } from "../groups";
-import { checkParam, directWrite, methodNotAllowed, quiltContext, settle } from "./common";
+import { checkParam, directWrite, quiltContext, settle } from "./common";
+import { methodNotAllowed } from "../../http/errors";
 import { containerJson, functionPoolJson } from "./format";
 import { checkCpu, poolTargetBody, resizeBody } from "./schemas";
 

@@ -3,7 +3,7 @@
 // rendered by src/http/errors.ts (Quilt shape for every path under /api/elasticity).
 import { Hono, type Context } from "hono";
 import { tenantAuth } from "../../http/auth";
-import { ApiError, badRequest } from "../../http/errors";
+import { ApiError, badRequest, methodNotAllowed } from "../../http/errors";
 import { ROUTE_NOT_FOUND } from "../../http/quilt-errors";
 import type { AppEnv } from "../../http/types";
 import { controlContract } from "./contract";
@@ -28,11 +28,6 @@ function wantsMarkdown(c: Context<AppEnv>): boolean {
 }
 
 const markdown = (c: Context<AppEnv>, text: string) => c.body(text, 200, { "Content-Type": "text/markdown; charset=utf-8" });
-
-const methodNotAllowed = (allow: string) => (c: Context<AppEnv>) => {
-  c.header("Allow", allow);
-  throw new ApiError(405, "METHOD_NOT_ALLOWED", `method ${c.req.method} is not allowed here`, `allowed: ${allow}`);
-};
 
 // Public routes: registered before the auth middleware, which they never reach.
 quilt.get("/health", (c) => c.json({ status: "ok" }));

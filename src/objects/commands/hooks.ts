@@ -1,0 +1,311 @@
+// Inbound scale triggers (docs/webhooks.md). The hook's own object (`<tenant>:hook:<id>`) keeps
+// its definition, its secrets (current and, during a rotation's grace period, previous), the
+// signatures it has seen, its dedup records and the time of its last action — in DO storage, not
+// in the D1 ledger. A delivery is authenticated and deduplicated here, then acts on the group
+// through the group's `applyTrigger` command, which records the scale operation naming the hook
+// and the alert.
+import type { Env } from "../../env";
+import { markHookDeleted, putHookRow } from "../../db/hooks";
+import { DEDUP_RETENTION_MS, SECRET_GRACE_MS, alertKey, triggerCause, targetSize, type AlertRef, type HookAction, type HookEvent, type HookFormat } from "../../domain/hooks";
+import { fail, objectName, type CommandContext, type CommandResult, type Result } from "../../domain/operations";
+import { parseSignature, verify } from "../../domain/signature";
+import { SIGNATURE_TOLERANCE_SEC } from "../../domain/hooks";
+import { timingSafeEqualStrings } from "../../auth/tokens";
+import type { ObjectKernel } from "../kernel";
+import type { GroupTx } from "../tx";
+import { pushMetrics } from "./autoscale";
+
+export interface HookDefinition {
+  id: string;
+  tenantId: string;
+  group: string;
+  name: string;
+  format: HookFormat;
+  action: HookAction;
+  resolved: HookAction | null;
+  minIntervalSeconds: number;
+}
+
+interface HookDoc extends HookDefinition {
+  createdAt: number;
+  updatedAt: number;
+  secret: string;
+  previous: { secret: string; expiresAt: number } | null;
+  lastActionAt: number | null;
+}
+
+/** What the management routes show: never a secret. */
+export type HookView = HookDefinition & { createdAt: number; updatedAt: number; previousSecretExpiresAt: number | null; lastActionAt: number | null };
+
+const DOC = "hook";
+const DDL = [
+  `CREATE TABLE IF NOT EXISTS hook_seen (sig TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS hook_dedup (key TEXT PRIMARY KEY, value TEXT NOT NULL, expires_at INTEGER NOT NULL)`,
+];
+
+function view(d: HookDoc, now: number): HookView {
+  const { secret: _s, previous, ...rest } = d;
+  return { ...rest, previousSecretExpiresAt: previous && previous.expiresAt > now ? previous.expiresAt : null };
+}
+
+function newSecret(): string {
+  let s = "";
+  for (const b of crypto.getRandomValues(new Uint8Array(32))) s += String.fromCharCode(b);
+  return `whsec_${btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "")}`;
+}
+
+export interface DeliveryInput {
+  raw: string;
+  signature: string | null;
+  authorization: string | null;
+  deliveryId: string | null;
+  requestId: string;
+  /** The body as the route parsed it (its verdict is given only after authentication). */
+  parsed: { ok: true; events: HookEvent[] } | { ok: false; field: string; message: string };
+}
+
+export type DeliveryAnswer =
+  | { ok: true; status: 200 | 202; body: DeliveryBody; replayed: boolean }
+  | { ok: false; status: 400 | 401 | 404 | 409; code: "INVALID_ARGUMENT" | "UNAUTHORIZED" | "NOT_FOUND" | "CONFLICT"; message: string; detail?: string; field?: string };
+
+export interface DeliveryResult {
+  alert: AlertRef | null;
+  outcome: "acted" | "suppressed" | "ignored" | "failed";
+  operation_id: string | null;
+  action: HookAction | null;
+  reason?: string;
+  desired_size?: number;
+  duplicate?: boolean;
+}
+export interface DeliveryBody {
+  hook_id: string;
+  delivery_id: string;
+  operation_id: string | null;
+  results: DeliveryResult[];
+}
+
+const deny = (message: string): DeliveryAnswer => ({ ok: false, status: 401, code: "UNAUTHORIZED", message: "delivery not authenticated", detail: message });
+
+export class HookDesk {
+  constructor(
+    private readonly storage: DurableObjectStorage,
+    private readonly k: ObjectKernel,
+    private readonly env: Env,
+  ) {}
+
+  #doc = () => this.k.store.getDoc<HookDoc>(DOC);
+  #ddl = () => DDL.forEach((d) => this.storage.sql.exec(d));
+  #ctx = (d: HookDefinition, requestId: string, deliveryId: string | null = null): CommandContext => ({
+    tenantId: d.tenantId, group: d.id, targetKind: "hook", dialect: "hooks", requestId, idempotencyKey: deliveryId,
+  });
+
+  get(): Result<{ hook: HookView }> {
+    const d = this.#doc();
+    return d ? { ok: true, hook: view(d, Date.now()) } : fail("GROUP_NOT_FOUND", "hook not found");
+  }
+
+  async create(ctx: CommandContext, def: HookDefinition): Promise<CommandResult<{ hook: HookView; secret: string }>> {
+    const secret = newSecret();
+    const r = await this.k.command(ctx, "hook.create", def, (tx) => {
+      if (this.#doc()) return fail("ALREADY_EXISTS", `hook ${def.id} exists`);
+      const doc: HookDoc = { ...def, createdAt: tx.now, updatedAt: tx.now, secret, previous: null, lastActionAt: null };
+      tx.store.putDoc(DOC, doc);
+      tx.op("hook.create", { request: def, result: { id: def.id } });
+      return { ok: true, hook: view(doc, tx.now), secret };
+    }, { creates: true });
+    if (!r.ok) return r;
+    const h = r.hook;
+    try {
+      await putHookRow(this.env.DB, {
+        id: h.id, tenantId: h.tenantId, groupName: h.group, name: h.name, format: h.format, action: JSON.stringify(h.action),
+        resolved: h.resolved ? JSON.stringify(h.resolved) : null, minIntervalSeconds: h.minIntervalSeconds, createdAt: h.createdAt, updatedAt: h.updatedAt, deletedAt: null,
+      });
+    } catch (err) {
+      // Unreachable without its registry row: forget it, the caller retries.
+      this.k.store.dropDoc(DOC);
+      return fail("UNAVAILABLE", `the hook registry is unavailable: ${String(err)}`);
+    }
+    return r;
+  }
+
+  async rotate(ctx: CommandContext): Promise<CommandResult<{ hook: HookView; secret: string }>> {
+    const secret = newSecret();
+    return this.k.command(ctx, "hook.rotate_secret", {}, (tx) => {
+      const d = this.#doc();
+      if (!d) return fail("GROUP_NOT_FOUND", "hook not found");
+      const expiresAt = tx.now + SECRET_GRACE_MS;
+      const doc: HookDoc = { ...d, secret, previous: { secret: d.secret, expiresAt }, updatedAt: tx.now };
+      tx.store.putDoc(DOC, doc);
+      tx.op("hook.rotate_secret", { result: { previous_secret_expires_at: new Date(expiresAt).toISOString() } });
+      return { ok: true, hook: view(doc, tx.now), secret };
+    }, { creates: true });
+  }
+
+  async delete(ctx: CommandContext): Promise<CommandResult<{ id: string }>> {
+    this.#ddl();
+    const r = await this.k.command(ctx, "hook.delete", {}, (tx) => {
+      if (!this.#doc()) return fail("GROUP_NOT_FOUND", "hook not found");
+      tx.store.dropDoc(DOC);
+      this.storage.sql.exec(`DELETE FROM hook_seen`);
+      this.storage.sql.exec(`DELETE FROM hook_dedup`);
+      tx.op("hook.delete", { result: { id: ctx.group } });
+      return { ok: true, id: ctx.group };
+    }, { creates: true });
+    // The registry row goes too, also when an earlier delete removed the object but missed D1.
+    if (r.ok || r.code === "GROUP_NOT_FOUND") {
+      try {
+        await markHookDeleted(this.env.DB, ctx.group, Date.now());
+      } catch (err) {
+        return fail("UNAVAILABLE", `the hook registry is unavailable: ${String(err)}`);
+      }
+    }
+    return r;
+  }
+
+  #dedup(key: string): unknown {
+    const row = this.storage.sql.exec<{ value: string }>(`SELECT value FROM hook_dedup WHERE key = ?`, key).toArray()[0];
+    return row ? JSON.parse(row.value) : null;
+  }
+  #remember(key: string, value: unknown, now: number): void {
+    this.storage.sql.exec(`INSERT OR REPLACE INTO hook_dedup (key, value, expires_at) VALUES (?, ?, ?)`, key, JSON.stringify(value), now + DEDUP_RETENTION_MS);
+  }
+  #forget = (key: string) => this.storage.sql.exec(`DELETE FROM hook_dedup WHERE key = ?`, key);
+
+  /** Authenticates: a signature (checked alone when present) or the bearer secret. */
+  async #authenticate(d: HookDoc, input: DeliveryInput, now: number): Promise<{ ok: true; via: "signature" | "bearer"; sig: string | null; t: number } | DeliveryAnswer> {
+    const secrets = [d.secret, ...(d.previous && d.previous.expiresAt > now ? [d.previous.secret] : [])];
+    if (input.signature !== null) {
+      const p = parseSignature(input.signature);
+      if (!p) return deny("malformed Scalegate-Signature header: expected t=<unix seconds>,v1=<hex HMAC-SHA256>");
+      if (Math.abs(now / 1000 - p.t) > SIGNATURE_TOLERANCE_SEC) return deny(`stale signature: t is more than ${SIGNATURE_TOLERANCE_SEC} s from now`);
+      for (const v of p.v1) {
+        // One v1 at a time, so the replay record names the entry that matched (an extra bogus entry cannot make a replay look new).
+        if ((await verify(secrets, `t=${p.t},v1=${v}`, input.raw, now, SIGNATURE_TOLERANCE_SEC)).ok) return { ok: true, via: "signature", sig: `${p.t}.${v.toLowerCase()}`, t: p.t };
+      }
+      return deny("signature does not match this hook's secret");
+    }
+    const m = input.authorization ? /^Bearer\s+(\S+)\s*$/i.exec(input.authorization) : null;
+    if (!m) return deny("unsigned delivery: send Scalegate-Signature or Authorization: Bearer <hook secret>");
+    let match = false;
+    for (const s of secrets) if (await timingSafeEqualStrings(m[1], s)) match = true;
+    return match ? { ok: true, via: "bearer", sig: null, t: 0 } : deny("bearer secret does not match this hook's secret");
+  }
+
+  async deliver(input: DeliveryInput): Promise<DeliveryAnswer> {
+    this.#ddl();
+    const now = Date.now();
+    const first = this.#doc();
+    if (!first) return { ok: false, status: 404, code: "NOT_FOUND", message: "hook not found" };
+    const auth = await this.#authenticate(first, input, now);
+    if (!("via" in auth)) return auth;
+    // From here to the group calls nothing awaits: checks and claims are atomic in this object.
+    const d = this.#doc();
+    if (!d) return { ok: false, status: 404, code: "NOT_FOUND", message: "hook not found" };
+    this.storage.sql.exec(`DELETE FROM hook_seen WHERE expires_at <= ?`, now);
+    this.storage.sql.exec(`DELETE FROM hook_dedup WHERE expires_at <= ?`, now);
+    if (auth.sig) {
+      if (this.storage.sql.exec(`SELECT 1 FROM hook_seen WHERE sig = ?`, auth.sig).toArray().length) return deny("replayed signature: this t and v1 were already delivered");
+      this.storage.sql.exec(`INSERT INTO hook_seen (sig, expires_at) VALUES (?, ?)`, auth.sig, (auth.t + SIGNATURE_TOLERANCE_SEC + 1) * 1000);
+    }
+    if (!input.parsed.ok) return { ok: false, status: 400, code: "INVALID_ARGUMENT", message: input.parsed.message, field: input.parsed.field };
+    const dKey = input.deliveryId ? `d:${input.deliveryId}` : null;
+    if (dKey) {
+      const prior = this.#dedup(dKey) as { pending?: boolean; body?: DeliveryBody } | null;
+      if (prior?.pending) return { ok: false, status: 409, code: "CONFLICT", message: `delivery '${input.deliveryId}' is still being processed`, detail: "retry shortly" };
+      if (prior?.body) return { ok: true, status: 200, body: prior.body, replayed: true };
+      this.#remember(dKey, { pending: true }, now);
+    }
+    const results: DeliveryResult[] = [];
+    const plan: { ev: HookEvent; r: DeliveryResult; aKey: string | null }[] = [];
+    let last = d.lastActionAt;
+    const interval = d.minIntervalSeconds * 1000;
+    for (const ev of input.parsed.events) {
+      const aKey = ev.alert ? `a:${alertKey(ev.alert)}` : null;
+      const prior = aKey ? (this.#dedup(aKey) as DeliveryResult | null) : null;
+      let r: DeliveryResult;
+      if (prior) r = { ...prior, duplicate: true };
+      else if (!ev.action) r = { alert: ev.alert, outcome: "ignored", operation_id: null, action: null, reason: "resolved alert, and no 'resolved' action is configured" };
+      else if (interval > 0 && last !== null && now - last < interval) {
+        r = { alert: ev.alert, outcome: "suppressed", operation_id: null, action: ev.action, reason: `min_interval_seconds ${d.minIntervalSeconds}: next action allowed at ${new Date(last + interval).toISOString()}` };
+      } else {
+        r = { alert: ev.alert, outcome: "acted", operation_id: crypto.randomUUID(), action: ev.action };
+        last = now;
+        plan.push({ ev, r, aKey });
+      }
+      if (aKey && !prior) this.#remember(aKey, r, now);
+      results.push(r);
+    }
+    if (last !== d.lastActionAt) this.k.store.putDoc(DOC, { ...d, lastActionAt: last });
+
+    const group = this.env.GROUPS.get(this.env.GROUPS.idFromName(objectName(d.tenantId, "group", d.group)));
+    let acted = 0;
+    for (const { ev, r, aKey } of plan) {
+      const gctx: CommandContext = { tenantId: d.tenantId, group: d.group, dialect: "hooks", requestId: input.requestId };
+      const t: Trigger = { operationId: r.operation_id!, hook: { id: d.id, name: d.name }, alert: ev.alert, deliveryId: input.deliveryId, action: ev.action!, source: ev.source, cpu: ev.cpu };
+      const out = await group.applyTrigger(gctx, t).catch((err: unknown) => fail("UNAVAILABLE", String(err)));
+      if (out.ok) {
+        acted++;
+        r.desired_size = out.desiredSize;
+        if (aKey) this.#remember(aKey, r, now);
+      } else {
+        Object.assign(r, { outcome: "failed", operation_id: null, reason: `group '${d.group}': ${out.message}` });
+        if (aKey) this.#forget(aKey); // not acted: a retry of this alert may act
+      }
+    }
+    const cur = this.#doc();
+    if (plan.length > 0 && acted === 0 && cur && cur.lastActionAt === now) this.k.store.putDoc(DOC, { ...cur, lastActionAt: d.lastActionAt });
+
+    const allFailed = results.length > 0 && results.every((r) => r.outcome === "failed");
+    let deliveryId = "";
+    this.storage.transactionSync(() => {
+      const tx = this.k.tx(now, this.#ctx(d, input.requestId, input.deliveryId));
+      deliveryId = tx.op("hook.delivery", {
+        request: { format: d.format, auth: auth.via, delivery_id: input.deliveryId, alerts: input.parsed.ok ? input.parsed.events.map((e) => e.alert).filter(Boolean) : [] },
+        result: { results },
+        status: allFailed ? "failed" : "succeeded",
+        ...(allFailed ? { reasonCode: "TRIGGER_FAILED", reasonMessage: results[0].reason } : {}),
+      }).id;
+    });
+    await this.k.flush();
+    const body: DeliveryBody = { hook_id: d.id, delivery_id: deliveryId, operation_id: results.find((r) => r.outcome === "acted")?.operation_id ?? null, results };
+    if (allFailed) {
+      if (dKey) this.#forget(dKey);
+      return { ok: false, status: 409, code: "CONFLICT", message: results[0].reason ?? "the trigger failed", detail: `delivery ${deliveryId}` };
+    }
+    if (dKey) this.#remember(dKey, { body }, now);
+    const duplicate = results.every((r) => r.duplicate);
+    return { ok: true, status: duplicate ? 200 : 202, body, replayed: duplicate };
+  }
+}
+
+// ---------------------------------------------------------------- the group's side
+
+export interface Trigger {
+  operationId: string;
+  hook: { id: string; name: string };
+  alert: AlertRef | null;
+  deliveryId: string | null;
+  action: HookAction;
+  source: HookEvent["source"];
+  cpu?: number;
+}
+
+/** Changes the group's desired size by the trigger's action (within its bounds), or feeds its autoscale metric. */
+export function applyTrigger(tx: GroupTx, t: Trigger): Result<{ desiredSize: number }> {
+  const cause = triggerCause(t.hook, t.alert, t.deliveryId);
+  const request = { hook: t.hook, alert: t.alert, delivery_id: t.deliveryId, action: t.action, source: t.source, ...(t.cpu !== undefined ? { cpu: t.cpu } : {}) };
+  const before = tx.group.desiredSize;
+  if (t.action.type === "metric") {
+    const r = pushMetrics(tx, { cpu: t.cpu });
+    if (!r.ok) return r;
+    const after = tx.group.desiredSize;
+    tx.op("hook.trigger", { id: t.operationId, request, result: { cpu: r.cpu, decision: r.outcome?.decision ?? null, explanation: r.outcome?.explanation ?? null, before, after }, cause });
+    return { ok: true, desiredSize: after };
+  }
+  const g = tx.group;
+  const { raw, target } = targetSize(t.action, before, g.minSize, g.maxSize);
+  tx.setGroup({ desiredSize: target });
+  const op = tx.op("hook.trigger", { id: t.operationId, request, result: { before, after: target, requested: raw, clamped: raw !== target }, cause });
+  if (target !== before) tx.reconcile({ text: `${cause} (operation ${op.id})` });
+  return { ok: true, desiredSize: target };
+}
