@@ -5,6 +5,7 @@ import { ApiError, methodNotAllowed, renderError } from "./http/errors";
 import type { AppEnv } from "./http/types";
 import { admin } from "./surfaces/admin";
 import { elastisys } from "./surfaces/elastisys";
+import { hooks } from "./surfaces/hooks";
 import { kraftcloud } from "./surfaces/kraftcloud";
 import { quilt } from "./surfaces/quilt";
 
@@ -41,6 +42,7 @@ app.route("/admin", admin);
 app.route("/cloudpools", elastisys);
 app.route("/v1", kraftcloud);
 app.route("/api/elasticity", quilt);
+app.route("/hooks", hooks);
 
 app.notFound((c) => renderError(c, new ApiError(404, "NOT_FOUND", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)));
 app.onError((err, c) => renderError(c, err));

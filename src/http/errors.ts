@@ -101,6 +101,8 @@ const renderers: readonly { prefix: string; render: Renderer }[] = [
   { prefix: "/v1", render: (c, e) => c.json({ status: "error", message: e.message, errors: [{ status: e.status }] }, e.status) },
   // Quilt elasticity: {error, error_code, request_id, details?, hint?} (+ reason_* and retryable under /control)
   { prefix: "/api/elasticity", render: renderQuiltError },
+  // Inbound scale triggers: {error, message, field?, detail?}
+  { prefix: "/hooks", render: (c, e) => c.json({ error: e.code, message: e.message, ...(e.field ? { field: e.field } : {}), ...(e.detail ? { detail: e.detail } : {}) }, e.status) },
 ];
 
 /** The default shape, for /admin, /healthz and unknown paths. */
