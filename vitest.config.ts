@@ -15,6 +15,8 @@ export default defineConfig(async () => {
     test: {
       include: ["test/**/*.test.ts"],
       setupFiles: ["./test/setup.ts"],
+      // A real HTTP receiver (Node, 127.0.0.1) for the webhook provider suites: inject("receiverUrl").
+      globalSetup: ["./test/webhook-receiver.global.mjs"],
     },
   };
 });

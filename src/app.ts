@@ -7,6 +7,7 @@ import { admin } from "./surfaces/admin";
 import { elastisys } from "./surfaces/elastisys";
 import { hooks } from "./surfaces/hooks";
 import { kraftcloud } from "./surfaces/kraftcloud";
+import { providers } from "./surfaces/providers";
 import { quilt } from "./surfaces/quilt";
 
 /** Largest request body accepted by any route. */
@@ -41,6 +42,7 @@ app.all("/healthz", methodNotAllowed("GET"));
 app.route("/admin", admin);
 app.route("/cloudpools", elastisys);
 app.route("/v1", kraftcloud);
+app.route("/providers", providers);
 app.route("/api/elasticity", quilt);
 app.route("/hooks", hooks);
 

@@ -40,7 +40,7 @@ describe("simulated provider", () => {
     }
     expect(new Set(change.machines.map((m) => m.id)).size).toBe(3);
     expect(change.timers).toEqual(change.machines.map((m) => ({ name: simTimer(m.id), at: NOW + 200, payload: { from: "REQUESTED" } })));
-    expect(sim.launch(0, NOW, POOL_TEMPLATE("g"))).toEqual({ machines: [], timers: [], clear: [] });
+    expect(sim.launch(0, NOW, POOL_TEMPLATE("g"))).toEqual({ machines: [], timers: [], clear: [], events: [] });
   });
 
   it("REQUESTED → PENDING: launch time and addresses set, boot timer after bootDelayMs", () => {
@@ -84,7 +84,7 @@ describe("simulated provider", () => {
   it("terminate of a machine already leaving or gone changes nothing", () => {
     const { runningM } = launchToRunning();
     for (const machineState of ["TERMINATING", "TERMINATED", "REJECTED"] as const) {
-      expect(sim.terminate({ ...runningM, machineState }, NOW)).toEqual({ machines: [], timers: [], clear: [] });
+      expect(sim.terminate({ ...runningM, machineState }, NOW)).toEqual({ machines: [], timers: [], clear: [], events: [] });
     }
   });
 

@@ -23,7 +23,22 @@ export interface SimulatedProviderConfig {
   bootDelayMs: number;
   terminateDelayMs: number;
 }
-export type ProviderConfig = SimulatedProviderConfig;
+/** Signed HTTP calls to the user's own infrastructure, which reports back by callbacks (docs/webhooks.md). */
+export interface WebhookProviderConfig {
+  type: "webhook";
+  url: string;
+  /** Signs every delivery (src/domain/signature.ts); never shown back (see `publicConfig`). */
+  secret: string;
+  /** How long a delivery may take before it counts as failed and is retried. */
+  timeoutMs: number;
+}
+export type ProviderConfig = SimulatedProviderConfig | WebhookProviderConfig;
+
+/** What answers and ledger records show of a config: a webhook secret is never echoed back. */
+export const REDACTED = "***";
+export function publicConfig<C extends { provider: ProviderConfig }>(config: C): C {
+  return config.provider.type === "webhook" ? { ...config, provider: { ...config.provider, secret: REDACTED } } : config;
+}
 
 /** What an instance runs (KraftCloud instance creation; autoscale clones copy the master's). */
 export interface InstanceSpec {

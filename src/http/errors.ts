@@ -103,6 +103,12 @@ const renderers: readonly { prefix: string; render: Renderer }[] = [
   { prefix: "/api/elasticity", render: renderQuiltError },
   // Inbound scale triggers: {error, message, field?, detail?}
   { prefix: "/hooks", render: (c, e) => c.json({ error: e.code, message: e.message, ...(e.field ? { field: e.field } : {}), ...(e.detail ? { detail: e.detail } : {}) }, e.status) },
+  // Provider callbacks (webhook provider): {error, message, field?, detail?, request_id}
+  {
+    prefix: "/providers",
+    render: (c, e) =>
+      c.json({ error: e.code, message: e.message, ...(e.field ? { field: e.field } : {}), ...(e.detail ? { detail: e.detail } : {}), request_id: c.get("requestId") ?? null }, e.status),
+  },
 ];
 
 /** The default shape, for /admin, /healthz and unknown paths. */

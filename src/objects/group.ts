@@ -7,9 +7,11 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import type { StepPolicyInput } from "../domain/autoscale";
 import type { AutoscaleState, Outcome } from "../domain/autoscale/state";
-import { groupUuid, poolSize, type GroupConfig, type GroupState, type Machine, type PoolSize, type ServiceSpec, type ServiceState } from "../domain/model";
+import { groupUuid, poolSize, publicConfig, type GroupConfig, type GroupState, type Machine, type PoolSize, type ServiceSpec, type ServiceState } from "../domain/model";
 import { fail, fingerprint, objectName, type CommandContext, type CommandResult, type OperationRecord, type Result, type TargetKind } from "../domain/operations";
 import type { SimulatorEvent } from "../providers/simulated";
+import type { MachineReport } from "../providers/webhook";
+import * as webhook from "./commands/webhook";
 import * as autoscale from "./commands/autoscale";
 import * as hooks from "./commands/hooks";
 import * as instances from "./commands/instances";
@@ -44,7 +46,7 @@ export class GroupObject extends DurableObject<Env> {
   async getConfig(): Promise<Result<{ name: string; config: GroupConfig; createdAt: number; updatedAt: number }>> {
     const g = this.#k.store.group;
     if (!g) return fail("GROUP_NOT_FOUND", "group is not configured");
-    return { ok: true, name: g.name, config: g.config, createdAt: g.createdAt, updatedAt: g.updatedAt };
+    return { ok: true, name: g.name, config: publicConfig(g.config), createdAt: g.createdAt, updatedAt: g.updatedAt };
   }
 
   /** Members of the pool (detached machines are not listed), oldest request first. */
@@ -94,6 +96,11 @@ export class GroupObject extends DurableObject<Env> {
 
   async deleteGroup(ctx: CommandContext): Promise<CommandResult<{ terminated: string[] }>> {
     return this.#k.command(ctx, "pool.delete", {}, (tx) => pool.deleteGroup(tx));
+  }
+
+  /** Webhook provider callbacks: machine states reported by the user's infrastructure. */
+  async reportMachines(ctx: CommandContext, reports: MachineReport[]): Promise<CommandResult<{ results: webhook.ReportResult[] }>> {
+    return this.#k.command(ctx, "provider.webhook.report", reports, (tx) => webhook.reportMachines(tx, reports));
   }
 
   async simulate(ctx: CommandContext, event: SimulatorEvent): Promise<CommandResult<{ machine: Machine }>> {

@@ -5,6 +5,7 @@
 import type { Env } from "../env";
 import { writeLedger } from "../db/ledger";
 import { fail, fingerprint, type CommandContext, type CommandResult, type Result } from "../domain/operations";
+import { DELIVERY_TIMER, Deliveries } from "./deliveries";
 import { IdempotencyStore } from "./idempotency";
 import { Outbox, outboxBackoffMs } from "./outbox";
 import { GroupStore } from "./store";
@@ -23,6 +24,7 @@ export class ObjectKernel {
   readonly timers: Timers;
   readonly outbox: Outbox;
   readonly idempotency: IdempotencyStore;
+  readonly deliveries: Deliveries;
   #flushFailures = 0;
 
   constructor(
@@ -33,14 +35,15 @@ export class ObjectKernel {
     this.timers = new Timers(state.storage);
     this.outbox = new Outbox(state.storage);
     this.idempotency = new IdempotencyStore(state.storage);
+    this.deliveries = new Deliveries(state.storage, this.timers, this.outbox, this.store);
     state.blockConcurrencyWhile(async () => {
-      for (const ddl of [...GroupStore.schema, Timers.schema, Outbox.schema, IdempotencyStore.schema]) state.storage.sql.exec(ddl);
+      for (const ddl of [...GroupStore.schema, Timers.schema, Outbox.schema, IdempotencyStore.schema, Deliveries.schema]) state.storage.sql.exec(ddl);
       this.store.load();
     });
   }
 
   tx(now: number, ctx: CommandContext | null): GroupTx {
-    return new GroupTx(now, ctx, this.store, this.timers, this.outbox);
+    return new GroupTx(now, ctx, this.store, this.timers, this.outbox, this.deliveries);
   }
 
   /**
@@ -90,13 +93,21 @@ export class ObjectKernel {
     return result;
   }
 
-  /** Runs every due timer (each in its own transaction), re-arms, and pushes the outbox. */
+  /**
+   * Runs every due timer (each in its own transaction), re-arms, pushes the outbox, then sends due
+   * webhook deliveries (outside any transaction; their records are pushed after them).
+   */
   async alarm(onTimer: (t: Timer, now: number) => void): Promise<void> {
     const now = Date.now();
     let flush = false;
+    let deliver = false;
     for (const t of this.timers.due(now)) {
       if (t.name === "outbox") {
         flush = true;
+        continue;
+      }
+      if (t.name === DELIVERY_TIMER) {
+        deliver = true;
         continue;
       }
       try {
@@ -113,6 +124,10 @@ export class ObjectKernel {
     }
     await this.timers.rearm(now);
     if (flush || this.outbox.size() > 0) await this.flush();
+    if (deliver) {
+      await this.deliveries.run();
+      await this.flush();
+    }
   }
 
   /**

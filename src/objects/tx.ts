@@ -1,12 +1,13 @@
 // What a command or a timer handler sees while it runs inside the group's storage transaction:
 // the state, the clock, and the effects it may have (machine changes through the provider,
 // timers, ledger records, reconcile). Everything written here commits or rolls back together.
-import { isAllocated, type GroupState, type Machine } from "../domain/model";
+import { isAllocated, type GroupState, type Machine, type WebhookProviderConfig } from "../domain/model";
 import type { CommandContext, OperationRecord, OperationStatus, TargetKind } from "../domain/operations";
 import { planReconcile } from "../domain/reconcile";
 import { providerFor } from "../providers";
-import { POOL_TEMPLATE, type LaunchTemplate, type Provider, type ProviderChange } from "../providers/types";
+import { POOL_TEMPLATE, type LaunchTemplate, type Provider, type ProviderChange, type ProviderEvent } from "../providers/types";
 import type { OutboxEntry } from "../db/ledger";
+import type { Deliveries } from "./deliveries";
 import type { Outbox } from "./outbox";
 import type { GroupStore } from "./store";
 import type { Timers } from "./timers";
@@ -47,6 +48,7 @@ export class GroupTx {
     readonly store: GroupStore,
     readonly timers: Timers,
     private readonly outbox: Outbox,
+    private readonly deliveries?: Deliveries,
   ) {}
 
   /** The group; commands only run on an existing group (the runner checks). */
@@ -70,7 +72,7 @@ export class GroupTx {
   }
 
   provider(): Provider {
-    return providerFor(this.group.config.provider);
+    return providerFor(this.group.config.provider, this.group.name);
   }
 
   apply(change: ProviderChange): void {
@@ -80,6 +82,32 @@ export class GroupTx {
     }
     for (const name of change.clear) this.timers.clear(name);
     for (const t of change.timers) this.timers.set(t.name, t.at, t.payload);
+    if (change.events.length > 0) this.emit(change.events);
+  }
+
+  /**
+   * Stores outbound events for delivery (same transaction as the change), each with its
+   * `provider.delivery` operation record, re-written by every attempt (./deliveries.ts).
+   */
+  emit(events: ProviderEvent[], target: WebhookProviderConfig | null = this.webhook()): void {
+    if (!target || !this.deliveries) return;
+    const owner = this.owner();
+    for (const e of events) {
+      const id = `evt_${crypto.randomUUID()}`;
+      const body = JSON.stringify({ id, type: e.type, group: owner.id, tenant: owner.tenantId, created_at: new Date(this.now).toISOString(), data: e.data });
+      const op = this.op("provider.delivery", {
+        status: "running",
+        request: { eventId: id, type: e.type, url: target.url },
+        result: { eventId: id, type: e.type, url: target.url, attempts: [] },
+        cause: `${e.type} event${this.ctx ? ` (request ${this.ctx.requestId})` : ""}`,
+      }, null);
+      this.deliveries.enqueue({ id, seq: op.seq, type: e.type, body, target: { url: target.url, secret: target.secret, timeoutMs: target.timeoutMs }, op, now: this.now });
+    }
+  }
+
+  private webhook(): WebhookProviderConfig | null {
+    const p = this.store.group?.config.provider;
+    return p?.type === "webhook" ? p : null;
   }
 
   /** Writes an operation record to the outbox (same transaction as the change it records). */
@@ -102,7 +130,7 @@ export class GroupTx {
       cause: fields.cause ?? (ctx ? `request ${ctx.requestId}` : null),
       createdAt: this.now,
       updatedAt: this.now,
-      completedAt: this.now,
+      completedAt: fields.status === "running" || fields.status === "accepted" ? null : this.now,
       seq: this.store.nextSeq(),
       version: 1,
     };

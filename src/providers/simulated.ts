@@ -54,24 +54,24 @@ export function simulatedProvider(config: SimulatedProviderConfig): Provider {
           endedAt: null,
         });
       }
-      return { machines, timers: machines.map((m) => step(m, now + config.requestDelayMs)), clear: [] };
+      return { machines, timers: machines.map((m) => step(m, now + config.requestDelayMs)), clear: [], events: [] };
     },
 
     start(m, now) {
-      if (m.machineState !== "TERMINATED" && m.machineState !== "REJECTED") return { machines: [], timers: [], clear: [] };
+      if (m.machineState !== "TERMINATED" && m.machineState !== "REJECTED") return { machines: [], timers: [], clear: [], events: [] };
       const machine: Machine = { ...m, machineState: "REQUESTED", standby: false, requestedAt: now, launchtime: null, endedAt: null, terminateAt: null };
-      return { machines: [machine], timers: [step(machine, now + config.requestDelayMs)], clear: [] };
+      return { machines: [machine], timers: [step(machine, now + config.requestDelayMs)], clear: [], events: [] };
     },
 
     terminate(m, now) {
       if (m.machineState === "REQUESTED") {
         // Nothing was started yet: the request is simply withdrawn.
         const machine: Machine = { ...m, machineState: "TERMINATED", terminateAt: null, endedAt: now };
-        return { machines: [machine], timers: [], clear: [simTimer(m.id)] };
+        return { machines: [machine], timers: [], clear: [simTimer(m.id)], events: [] };
       }
-      if (m.machineState !== "PENDING" && m.machineState !== "RUNNING") return { machines: [], timers: [], clear: [] };
+      if (m.machineState !== "PENDING" && m.machineState !== "RUNNING") return { machines: [], timers: [], clear: [], events: [] };
       const machine: Machine = { ...m, machineState: "TERMINATING", terminateAt: null };
-      return { machines: [machine], timers: [step(machine, now + config.terminateDelayMs)], clear: [] };
+      return { machines: [machine], timers: [step(machine, now + config.terminateDelayMs)], clear: [], events: [] };
     },
 
     step(m, payload, now) {
@@ -80,12 +80,12 @@ export function simulatedProvider(config: SimulatedProviderConfig): Provider {
       switch (m.machineState) {
         case "REQUESTED": {
           const machine: Machine = { ...m, machineState: "PENDING", launchtime: now, privateIps: [privateIp()], publicIps: [publicIp()] };
-          return { machines: [machine], timers: [step(machine, now + config.bootDelayMs)], clear: [] };
+          return { machines: [machine], timers: [step(machine, now + config.bootDelayMs)], clear: [], events: [] };
         }
         case "PENDING":
-          return { machines: [{ ...m, machineState: "RUNNING" }], timers: [], clear: [] };
+          return { machines: [{ ...m, machineState: "RUNNING" }], timers: [], clear: [], events: [] };
         case "TERMINATING":
-          return { machines: [{ ...m, machineState: "TERMINATED", endedAt: now }], timers: [], clear: [] };
+          return { machines: [{ ...m, machineState: "TERMINATED", endedAt: now }], timers: [], clear: [], events: [] };
         default:
           return null;
       }

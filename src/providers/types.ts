@@ -23,11 +23,19 @@ export interface TimerRequest {
   payload?: unknown;
 }
 
+/** An outbound delivery the change asks for (webhook provider); the DO stores and sends it. */
+export interface ProviderEvent {
+  type: "machine.launch" | "machine.terminate" | "machine.start" | "container.resize";
+  data: Record<string, unknown>;
+}
+
 export interface ProviderChange {
   machines: Machine[];
   timers: TimerRequest[];
   /** Timers made obsolete by the change. */
   clear: string[];
+  /** Outbound events, stored with the change and sent from the alarm (the simulated provider has none). */
+  events: ProviderEvent[];
 }
 
 export interface Provider {

@@ -11,22 +11,42 @@ import {
   type Machine,
   type ProviderConfig,
   type ServiceState,
+  publicConfig,
+  REDACTED,
 } from "../../domain/model";
 import { fail, type Result } from "../../domain/operations";
 import { simulatorEvent, type SimulatorEvent } from "../../providers/simulated";
 import { terminateTimer, type GroupTx } from "../tx";
 
-/** A partial provider block keeps the delays it does not name (from the current or default config). */
+/** A partial provider block keeps the fields it does not name (from the current or default config). */
 export type ConfigPatch = Partial<Omit<GroupConfig, "provider">> & { provider?: Partial<ProviderConfig> & Pick<ProviderConfig, "type"> };
+
+export const DEFAULT_WEBHOOK_TIMEOUT_MS = 5000;
+
+/** The provider a patch makes, or why it cannot (a webhook needs a url and a secret). */
+function patchedProvider(tx: GroupTx, base: ProviderConfig, patch: NonNullable<ConfigPatch["provider"]>): Result<{ provider: ProviderConfig }> {
+  const from = base.type === patch.type ? base : patch.type === "simulated" ? DEFAULT_CONFIG.provider : { timeoutMs: DEFAULT_WEBHOOK_TIMEOUT_MS };
+  const provider = { ...from, ...patch } as ProviderConfig;
+  if (provider.type === "webhook" && (!provider.url || !provider.secret)) {
+    return fail("INVALID", "a webhook provider needs 'url' and 'secret' (they are kept from the current webhook config when omitted)");
+  }
+  const prior = tx.store.group;
+  if (prior && prior.config.provider.type !== provider.type && tx.allocatedIds().length > 0) {
+    return fail("CONFLICT", `the provider type can change only while the pool has no allocated machines (it has ${tx.allocatedIds().length}); scale to 0 first`);
+  }
+  return { ok: true, provider };
+}
+
+const redactPatch = (patch: ConfigPatch): ConfigPatch =>
+  patch.provider && "secret" in patch.provider ? { ...patch, provider: { ...patch.provider, secret: REDACTED } } : patch;
 
 /** Creates the group (desired size 0) or merges the patch into its config. */
 export function configure(tx: GroupTx, patch: ConfigPatch, uuid: string): Result<{ created: boolean; config: GroupConfig }> {
   const prior = tx.store.group;
   const base = prior?.config ?? DEFAULT_CONFIG;
-  const provider = patch.provider
-    ? ({ ...(base.provider.type === patch.provider.type ? base.provider : DEFAULT_CONFIG.provider), ...patch.provider } as ProviderConfig)
-    : base.provider;
-  const config: GroupConfig = { ...base, ...patch, provider };
+  const p = patch.provider ? patchedProvider(tx, base.provider, patch.provider) : { ok: true as const, provider: base.provider };
+  if (!p.ok) return p;
+  const config: GroupConfig = { ...base, ...patch, provider: p.provider };
   const ctx = tx.ctx!;
   const group: GroupState = prior
     ? { ...prior, config, updatedAt: tx.now }
@@ -36,9 +56,10 @@ export function configure(tx: GroupTx, patch: ConfigPatch, uuid: string): Result
   if (!prior || prior.config.updatePeriodSeconds !== config.updatePeriodSeconds) {
     tx.timers.set("reconcile", tx.now + config.updatePeriodSeconds * 1000);
   }
-  tx.op("pool.configure", { request: patch, result: { created: !prior, before: prior?.config ?? null, after: config } });
+  tx.op("pool.configure", { request: redactPatch(patch), result: { created: !prior, before: prior ? publicConfig(prior.config) : null, after: publicConfig(config) } });
   tx.reconcile({ text: "pool configured" });
-  return { ok: true, created: !prior, config };
+  // The secret stays in the object: answers (and the idempotency record) show it redacted.
+  return { ok: true, created: !prior, config: publicConfig(config) };
 }
 
 export function setDesiredSize(tx: GroupTx, desiredSize: number): Result<{ before: number; desiredSize: number }> {
@@ -117,13 +138,16 @@ export function deleteGroup(tx: GroupTx): Result<{ terminated: string[] }> {
   const g = tx.group;
   const terminated = tx.allocatedIds();
   const op = tx.op("pool.delete", { request: {}, result: { terminated, desiredSize: g.desiredSize } });
+  // A webhook provider is told to terminate what it runs for the pool (sent after the pool is gone).
+  const provider = tx.provider();
+  for (const id of terminated) tx.emit(provider.terminate(tx.machine(id)!, tx.now).events);
   for (const id of terminated) {
     tx.op("machine.terminated", { result: { machineId: id, reason: "pool deleted" }, cause: `pool deleted (operation ${op.id})` }, null);
   }
   // The simulated cloud of this group goes with it: nothing is left to step on timers.
   for (const m of tx.store.machines.values()) tx.instanceRegistry(m, true);
   tx.store.dropGroup();
-  tx.timers.clearAll(["outbox", "idempotency-expiry"]);
+  tx.timers.clearAll(["outbox", "idempotency-expiry", "delivery"]);
   tx.registry(g);
   return { ok: true, terminated };
 }
@@ -133,7 +157,7 @@ export function simulate(tx: GroupTx, event: SimulatorEvent): Result<{ machine: 
   if (tx.group.config.provider.type !== "simulated") return fail("CONFLICT", "simulator events apply to the simulated provider only");
   const r = simulatorEvent(event, tx.store.machines, tx.now);
   if (!r.ok) return fail("MACHINE_NOT_FOUND", r.message);
-  tx.apply({ machines: [r.machine], timers: [], clear: r.clear });
+  tx.apply({ machines: [r.machine], timers: [], clear: r.clear, events: [] });
   tx.op("simulator.event", { request: event, result: { machine: r.machine } });
   return { ok: true, machine: r.machine };
 }

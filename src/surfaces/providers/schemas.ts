@@ -1,0 +1,49 @@
+// Request bodies of the webhook provider: its config block (elastisys pool config, KraftCloud
+// service creation) and the machine reports its callbacks carry. docs/webhooks.md, "Outbound".
+import { z } from "zod";
+import { MACHINE_STATES } from "../../domain/model";
+
+export const WEBHOOK_SECRET_MIN = 16;
+export const WEBHOOK_SECRET_MAX = 256;
+export const WEBHOOK_TIMEOUT_MIN_MS = 100;
+export const WEBHOOK_TIMEOUT_MAX_MS = 30_000;
+
+const webhookUrl = z
+  .string()
+  .max(2048)
+  .refine((u) => {
+    try {
+      const url = new URL(u);
+      return (url.protocol === "https:" || url.protocol === "http:") && url.hostname !== "" && url.username === "" && url.password === "";
+    } catch {
+      return false;
+    }
+  }, "must be an absolute http:// or https:// URL without credentials");
+
+/** `{type: "webhook", url, secret, timeoutMs}`: url and secret may be omitted to keep the current ones. */
+export const webhookProviderBody = z.strictObject({
+  type: z.literal("webhook"),
+  url: webhookUrl.optional(),
+  secret: z
+    .string()
+    .min(WEBHOOK_SECRET_MIN, `must be at least ${WEBHOOK_SECRET_MIN} characters`)
+    .max(WEBHOOK_SECRET_MAX)
+    .regex(/^[\x21-\x7e]+$/, "visible ASCII characters only")
+    .optional(),
+  timeoutMs: z.int().min(WEBHOOK_TIMEOUT_MIN_MS).max(WEBHOOK_TIMEOUT_MAX_MS).optional(),
+});
+
+const ip = z.string().min(1).max(64).regex(/^[0-9A-Fa-f:.]+$/, "not an IP address");
+
+export const machineReport = z.strictObject({
+  id: z.string().min(1).max(128).regex(/^[\x21-\x7e]+$/, "visible ASCII characters only"),
+  state: z.enum(MACHINE_STATES),
+  publicIps: z.array(ip).max(16).optional(),
+  privateIps: z.array(ip).max(16).optional(),
+  launchtime: z.iso.datetime({ offset: true }).optional(),
+  metadata: z.record(z.string().min(1).max(64), z.string().max(1024)).optional(),
+});
+export type MachineReportBody = z.output<typeof machineReport>;
+
+/** One report or an array of up to 100. */
+export const machineReports = z.union([machineReport, z.array(machineReport).min(1).max(100)]);
