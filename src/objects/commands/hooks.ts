@@ -6,14 +6,15 @@
 // and the alert.
 import type { Env } from "../../env";
 import { markHookDeleted, putHookRow } from "../../db/hooks";
-import { DEDUP_RETENTION_MS, SECRET_GRACE_MS, alertKey, triggerCause, targetSize, type AlertRef, type HookAction, type HookEvent, type HookFormat } from "../../domain/hooks";
+import { DEDUP_RETENTION_MS, SECRET_GRACE_MS, alertKey, type AlertRef, type HookAction, type HookEvent, type HookFormat } from "../../domain/hooks";
 import { fail, objectName, type CommandContext, type CommandResult, type Result } from "../../domain/operations";
 import { parseSignature, verify } from "../../domain/signature";
 import { SIGNATURE_TOLERANCE_SEC } from "../../domain/hooks";
 import { timingSafeEqualStrings } from "../../auth/tokens";
 import type { ObjectKernel } from "../kernel";
-import type { GroupTx } from "../tx";
-import { pushMetrics } from "./autoscale";
+import type { Trigger } from "./trigger";
+
+export { applyTrigger, type Trigger } from "./trigger";
 
 export interface HookDefinition {
   id: string;
@@ -215,11 +216,21 @@ export class HookDesk {
       if (prior?.body) return { ok: true, status: 200, body: prior.body, replayed: true };
       this.#remember(dKey, { pending: true }, now);
     }
+    try {
+      return await this.#act(d, input, input.parsed.events, auth.via, dKey, now);
+    } catch (err) {
+      if (dKey) this.#forget(dKey); // never leave a delivery id "in flight" for good
+      throw err;
+    }
+  }
+
+  /** Plans every event (dedup, interval) synchronously, then acts on the group and records the delivery. */
+  async #act(d: HookDoc, input: DeliveryInput, events: HookEvent[], via: "signature" | "bearer", dKey: string | null, now: number): Promise<DeliveryAnswer> {
     const results: DeliveryResult[] = [];
     const plan: { ev: HookEvent; r: DeliveryResult; aKey: string | null }[] = [];
     let last = d.lastActionAt;
     const interval = d.minIntervalSeconds * 1000;
-    for (const ev of input.parsed.events) {
+    for (const ev of events) {
       const aKey = ev.alert ? `a:${alertKey(ev.alert)}` : null;
       const prior = aKey ? (this.#dedup(aKey) as DeliveryResult | null) : null;
       let r: DeliveryResult;
@@ -260,7 +271,7 @@ export class HookDesk {
     this.storage.transactionSync(() => {
       const tx = this.k.tx(now, this.#ctx(d, input.requestId, input.deliveryId));
       deliveryId = tx.op("hook.delivery", {
-        request: { format: d.format, auth: auth.via, delivery_id: input.deliveryId, alerts: input.parsed.ok ? input.parsed.events.map((e) => e.alert).filter(Boolean) : [] },
+        request: { format: d.format, auth: via, delivery_id: input.deliveryId, alerts: events.map((e) => e.alert).filter(Boolean) },
         result: { results },
         status: allFailed ? "failed" : "succeeded",
         ...(allFailed ? { reasonCode: "TRIGGER_FAILED", reasonMessage: results[0].reason } : {}),
@@ -276,36 +287,4 @@ export class HookDesk {
     const duplicate = results.every((r) => r.duplicate);
     return { ok: true, status: duplicate ? 200 : 202, body, replayed: duplicate };
   }
-}
-
-// ---------------------------------------------------------------- the group's side
-
-export interface Trigger {
-  operationId: string;
-  hook: { id: string; name: string };
-  alert: AlertRef | null;
-  deliveryId: string | null;
-  action: HookAction;
-  source: HookEvent["source"];
-  cpu?: number;
-}
-
-/** Changes the group's desired size by the trigger's action (within its bounds), or feeds its autoscale metric. */
-export function applyTrigger(tx: GroupTx, t: Trigger): Result<{ desiredSize: number }> {
-  const cause = triggerCause(t.hook, t.alert, t.deliveryId);
-  const request = { hook: t.hook, alert: t.alert, delivery_id: t.deliveryId, action: t.action, source: t.source, ...(t.cpu !== undefined ? { cpu: t.cpu } : {}) };
-  const before = tx.group.desiredSize;
-  if (t.action.type === "metric") {
-    const r = pushMetrics(tx, { cpu: t.cpu });
-    if (!r.ok) return r;
-    const after = tx.group.desiredSize;
-    tx.op("hook.trigger", { id: t.operationId, request, result: { cpu: r.cpu, decision: r.outcome?.decision ?? null, explanation: r.outcome?.explanation ?? null, before, after }, cause });
-    return { ok: true, desiredSize: after };
-  }
-  const g = tx.group;
-  const { raw, target } = targetSize(t.action, before, g.minSize, g.maxSize);
-  tx.setGroup({ desiredSize: target });
-  const op = tx.op("hook.trigger", { id: t.operationId, request, result: { before, after: target, requested: raw, clamped: raw !== target }, cause });
-  if (target !== before) tx.reconcile({ text: `${cause} (operation ${op.id})` });
-  return { ok: true, desiredSize: target };
 }
