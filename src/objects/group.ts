@@ -115,9 +115,10 @@ export class GroupObject extends DurableObject<Env> {
     return { ok: true, group: g, machines: [...this.#k.store.machines.values()] };
   }
 
-  async createService(ctx: CommandContext, service: ServiceSpec): Promise<CommandResult<{ uuid: string }>> {
+  async createService(ctx: CommandContext, service: ServiceSpec, provider?: pool.ConfigPatch["provider"]): Promise<CommandResult<{ uuid: string }>> {
     const uuid = await groupUuid(ctx.tenantId, ctx.group);
-    return this.#k.command(ctx, "service.create", service, (tx) => instances.createService(tx, uuid, service), { creates: true });
+    const request = provider ? { ...service, provider } : service;
+    return this.#k.command(ctx, "service.create", request, (tx) => instances.createService(tx, uuid, service, provider), { creates: true });
   }
 
   async deleteService(ctx: CommandContext): Promise<CommandResult<{ uuid: string }>> {

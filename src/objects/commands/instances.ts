@@ -1,18 +1,22 @@
 // KraftCloud service groups and instances on the one group model. An explicit instance is a
 // retained member: it counts in the desired size while it runs, and persists when stopped.
-import { DEFAULT_CONFIG, isAllocated, newGroup, type InstanceSpec, type Machine, type ScaleToZero, type ServiceSpec } from "../../domain/model";
+import { DEFAULT_CONFIG, isAllocated, newGroup, publicConfig, type InstanceSpec, type Machine, type ScaleToZero, type ServiceSpec } from "../../domain/model";
 import { fail, type Result } from "../../domain/operations";
 import type { GroupTx } from "../tx";
+import { patchedProvider, type ConfigPatch } from "./pool";
 import { terminateTimer } from "../tx";
 
-export function createService(tx: GroupTx, uuid: string, service: ServiceSpec): Result<{ uuid: string }> {
+export function createService(tx: GroupTx, uuid: string, service: ServiceSpec, providerPatch?: ConfigPatch["provider"]): Result<{ uuid: string }> {
   if (tx.store.group) return fail("ALREADY_EXISTS", `service group '${tx.ctx!.group}' already exists`);
   const ctx = tx.ctx!;
-  const group = { ...newGroup(ctx.tenantId, ctx.group, uuid, DEFAULT_CONFIG, tx.now), service };
+  const provider = providerPatch ? patchedProvider(tx, DEFAULT_CONFIG.provider, providerPatch) : { ok: true as const, provider: DEFAULT_CONFIG.provider };
+  if (!provider.ok) return provider;
+  const config = { ...DEFAULT_CONFIG, provider: provider.provider };
+  const group = { ...newGroup(ctx.tenantId, ctx.group, uuid, config, tx.now), service };
   tx.store.putGroup(group);
   tx.registry();
   tx.timers.set("reconcile", tx.now + group.config.updatePeriodSeconds * 1000);
-  tx.op("service.create", { request: service, result: { uuid } });
+  tx.op("service.create", { request: providerPatch ? { ...service, provider: publicConfig(config).provider } : service, result: { uuid } });
   return { ok: true, uuid };
 }
 

@@ -24,7 +24,7 @@ export type ConfigPatch = Partial<Omit<GroupConfig, "provider">> & { provider?: 
 export const DEFAULT_WEBHOOK_TIMEOUT_MS = 5000;
 
 /** The provider a patch makes, or why it cannot (a webhook needs a url and a secret). */
-function patchedProvider(tx: GroupTx, base: ProviderConfig, patch: NonNullable<ConfigPatch["provider"]>): Result<{ provider: ProviderConfig }> {
+export function patchedProvider(tx: GroupTx, base: ProviderConfig, patch: NonNullable<ConfigPatch["provider"]>): Result<{ provider: ProviderConfig }> {
   const from = base.type === patch.type ? base : patch.type === "simulated" ? DEFAULT_CONFIG.provider : { timeoutMs: DEFAULT_WEBHOOK_TIMEOUT_MS };
   const provider = { ...from, ...patch } as ProviderConfig;
   if (provider.type === "webhook" && (!provider.url || !provider.secret)) {

@@ -1,22 +1,10 @@
 // Request bodies of the elastisys cloud pool API 2.0 (and the pool-management extension).
 import { z } from "zod";
 import { MAX_GROUP_SIZE, SERVICE_STATES, VICTIM_POLICIES } from "../../domain/model";
-import { webhookProviderBody } from "../providers/schemas";
-
-const delayMs = z.int().min(0).max(600_000);
+import { providerBody } from "../providers/schemas";
 
 export const configBody = z.strictObject({
-  provider: z
-    .discriminatedUnion("type", [
-      z.strictObject({
-        type: z.literal("simulated"),
-        requestDelayMs: delayMs.optional(),
-        bootDelayMs: delayMs.optional(),
-        terminateDelayMs: delayMs.optional(),
-      }),
-      webhookProviderBody,
-    ])
-    .optional(),
+  provider: providerBody.optional(),
   victimSelectionPolicy: z.enum(VICTIM_POLICIES).optional(),
   instanceHourMarginSeconds: z.int().min(0).max(3599).optional(),
   updatePeriodSeconds: z.int().min(1).max(3600).optional(),

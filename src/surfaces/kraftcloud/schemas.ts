@@ -5,6 +5,7 @@
 // by the routes. Spec fields Scalegate does not implement are refused as unknown fields.
 import { z } from "zod";
 import type { ServiceSpec } from "../../domain/model";
+import { providerBody } from "../providers/schemas";
 import { MAX_ITEMS, oneOrMany, refBody } from "./refs";
 
 const port = z.int().min(1).max(65535);
@@ -23,6 +24,8 @@ export const createServiceItem = z.strictObject({
   domains: z.array(z.strictObject({ name: z.string().min(1).max(255) })).max(MAX_ITEMS).optional(),
   soft_limit: z.int().min(1).max(65535).optional(),
   hard_limit: z.int().min(1).max(65535).optional(),
+  /** Extension (docs/webhooks.md): the group's provider, e.g. `{type: "webhook", url, secret, timeoutMs}`. */
+  provider: providerBody.optional(),
 });
 export type CreateServiceItem = z.output<typeof createServiceItem>;
 

@@ -41,7 +41,7 @@ async function create(c: Ctx, item: CreateServiceItem, index: number): Promise<I
   }
   const spec = serviceSpec(item);
   if (!spec.ok) return itemError(KC.INVALID, spec.message, { name });
-  const r = await groupStub(c, name).createService(ctxOf(c, name, index), spec.spec);
+  const r = await groupStub(c, name).createService(ctxOf(c, name, index), spec.spec, item.provider);
   if (!r.ok) return fromFailure(r, { name });
   return {
     status: "success",

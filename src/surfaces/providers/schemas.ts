@@ -33,6 +33,19 @@ export const webhookProviderBody = z.strictObject({
   timeoutMs: z.int().min(WEBHOOK_TIMEOUT_MIN_MS).max(WEBHOOK_TIMEOUT_MAX_MS).optional(),
 });
 
+const delayMs = z.int().min(0).max(600_000);
+
+/** A group's provider block: the simulated default (partial delays kept) or the webhook provider. */
+export const providerBody = z.discriminatedUnion("type", [
+  z.strictObject({
+    type: z.literal("simulated"),
+    requestDelayMs: delayMs.optional(),
+    bootDelayMs: delayMs.optional(),
+    terminateDelayMs: delayMs.optional(),
+  }),
+  webhookProviderBody,
+]);
+
 const ip = z.string().min(1).max(64).regex(/^[0-9A-Fa-f:.]+$/, "not an IP address");
 
 export const machineReport = z.strictObject({
