@@ -96,3 +96,25 @@ describe("webhook provider: elastisys pool", () => {
     expect(first.changes).toEqual([{ id: a, from: "REQUESTED", to: "PENDING" }]);
   });
 });
+
+describe("webhook provider: Quilt containers", () => {
+  it("a container resize sends container.resize when the tenant's group of the same name has a webhook provider", async () => {
+    const { tenant, http, rx } = await webhookTenant("wh-ctr");
+    await http.post("/cloudpools/ctr-1/config", { provider: webhookProvider(rx.url) });
+    const headers = { "X-Tenant-Id": tenant };
+    const r1 = await http.post("/api/elasticity/containers/ctr-1/resize", { memory_limit_mb: 512, cpu_limit_percent: 50 }, headers);
+    expect(r1.status).toBe(200);
+    await http.post("/api/elasticity/containers/ctr-1/resize", { memory_limit_mb: 1024, cpu_limit_percent: 75 }, headers);
+    const seen = await waitFor("two resizes", async () => {
+      const d = (await rx.deliveries()).filter((x) => x.type === "container.resize");
+      return d.length >= 2 ? d : null;
+    });
+    expect(seen.every((d) => d.verified)).toBe(true);
+    expect(seen[0].body).toMatchObject({ type: "container.resize", group: "ctr-1", tenant, data: { container: "ctr-1", memory_limit_mb: 512, cpu_limit_percent: 50, before: null } });
+    expect(seen[1].body.data).toEqual({ container: "ctr-1", memory_limit_mb: 1024, cpu_limit_percent: 75, before: { memory_limit_mb: 512, cpu_limit_percent: 50 } });
+    // A container without such a group: nothing is sent.
+    await http.post("/api/elasticity/containers/ctr-2/resize", { memory_limit_mb: 256, cpu_limit_percent: 10 }, headers);
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await rx.deliveries()).filter((x) => x.body.data.container === "ctr-2")).toHaveLength(0);
+  });
+});

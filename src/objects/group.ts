@@ -7,7 +7,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import type { StepPolicyInput } from "../domain/autoscale";
 import type { AutoscaleState, Outcome } from "../domain/autoscale/state";
-import { groupUuid, poolSize, publicConfig, type GroupConfig, type GroupState, type Machine, type PoolSize, type ServiceSpec, type ServiceState } from "../domain/model";
+import { groupUuid, poolSize, publicConfig, type GroupConfig, type GroupState, type Machine, type PoolSize, type ServiceSpec, type ServiceState, type WebhookProviderConfig } from "../domain/model";
 import { fail, fingerprint, objectName, type CommandContext, type CommandResult, type OperationRecord, type Result, type TargetKind } from "../domain/operations";
 import type { SimulatorEvent } from "../providers/simulated";
 import type { MachineReport } from "../providers/webhook";
@@ -185,7 +185,15 @@ export class GroupObject extends DurableObject<Env> {
   }
 
   async resizeContainer(ctx: CommandContext, input: { memory_limit_mb: number; cpu_limit_percent: number }): Promise<CommandResult<QuiltWrite<quilt.ContainerState>>> {
-    return this.#k.command(ctx, "elasticity.resize_container", input, (tx) => quilt.resizeContainer(tx, input), { creates: true });
+    // A container's provider is the one of the tenant's group of the same name (webhook or none).
+    const webhook = await this.env.GROUPS.get(this.env.GROUPS.idFromName(objectName(ctx.tenantId, "group", ctx.group))).webhookProvider();
+    return this.#k.command(ctx, "elasticity.resize_container", input, (tx) => quilt.resizeContainer(tx, input, webhook), { creates: true });
+  }
+
+  /** The group's webhook provider config (secret included: internal, for its same-named container). */
+  async webhookProvider(): Promise<WebhookProviderConfig | null> {
+    const p = this.#k.store.group?.config.provider;
+    return p?.type === "webhook" ? p : null;
   }
 
   async setFunctionPoolTarget(ctx: CommandContext, input: { min_instances: number; max_instances: number }): Promise<CommandResult<QuiltWrite<quilt.FunctionPoolState>>> {

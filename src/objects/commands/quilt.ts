@@ -2,7 +2,7 @@
 // workloads (one object per (tenant, kind, id)) and node groups (the shared group). Every write
 // records its operation with the state it replaced (`before`) and the state it made (`after`), so
 // a rollback can restore `before` — but only while the target still holds `after`.
-import { DEFAULT_CONFIG, newGroup } from "../../domain/model";
+import { DEFAULT_CONFIG, newGroup, type WebhookProviderConfig } from "../../domain/model";
 import { canonicalJson, fail, type OperationRecord, type Result } from "../../domain/operations";
 import type { GroupTx } from "../tx";
 
@@ -48,14 +48,19 @@ type Written<S> = Result<{ operation: OperationRecord; state: S }>;
 
 export const container = (tx: GroupTx) => tx.store.getDoc<ContainerState>("container");
 
-/** Records the new limits; the provider applies them (simulated: recorded as applied). */
-export function resizeContainer(tx: GroupTx, input: { memory_limit_mb: number; cpu_limit_percent: number }): Written<ContainerState> {
+/**
+ * Records the new limits; the provider applies them (simulated: recorded as applied). A container
+ * uses the webhook provider of the tenant's group of the same name, when it has one: the
+ * `container.resize` event is then delivered to it like a machine event (docs/webhooks.md).
+ */
+export function resizeContainer(tx: GroupTx, input: { memory_limit_mb: number; cpu_limit_percent: number }, webhook: WebhookProviderConfig | null = null): Written<ContainerState> {
   const before = container(tx);
   const state: ContainerState = { container_id: tx.ctx!.group, ...input, updated_at: tx.now };
   tx.store.putDoc("container", state);
+  if (webhook) tx.emit([{ type: "container.resize", data: { container: state.container_id, ...limits(state), before: before && limits(before) } }], webhook);
   const operation = tx.op("elasticity.resize_container", {
     request: input,
-    result: { before: before && limits(before), after: limits(state), applied: { provider: "simulated", event: "container.resize" } },
+    result: { before: before && limits(before), after: limits(state), applied: { provider: webhook ? "webhook" : "simulated", event: "container.resize" } },
   });
   return { ok: true, operation, state };
 }
