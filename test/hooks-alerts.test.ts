@@ -69,6 +69,17 @@ describe("Alertmanager", () => {
     expect(await triggers(f)).toHaveLength(3);
   });
 
+  it("10 copies of one alert notification at once act once", async () => {
+    const f = await hookFixture("am-race", { format: "alertmanager" });
+    const all = await Promise.all(Array.from({ length: 10 }, () => deliverBearer(f.id, f.secret, amPayload([{ status: "firing", fingerprint: "race" }]))));
+    expect(all.filter((r) => r.status === 202)).toHaveLength(1);
+    expect(all.filter((r) => r.status === 200)).toHaveLength(9);
+    const ids = new Set(all.map((r) => r.body.results[0].operation_id));
+    expect(ids.size).toBe(1);
+    expect(await desired(f)).toBe(3);
+    expect(await triggers(f)).toHaveLength(1);
+  });
+
   it("min_interval_seconds within one delivery: the first alert acts, the next is suppressed", async () => {
     const f = await hookFixture("am-int", { format: "alertmanager", min_interval_seconds: 60 });
     const r = await deliverBearer(f.id, f.secret, amPayload([{ status: "firing", fingerprint: "p" }, { status: "firing", fingerprint: "q" }]));
