@@ -193,7 +193,7 @@ describe("bad input on the management routes (never a 500, nothing created)", ()
       "[".repeat(5000) + "]".repeat(5000), '{"cpu":1e400}', '{"delta":9007199254740993}', "\u0000", '{"a":"\ud800"}', "\xff\xfe"];
     for (const h of hooks) {
       for (const raw of bodies) {
-        for (const headers of [{ Authorization: `Bearer ${h.secret}` }, {}, { "Scalegate-Signature": "t=1,v1=" + "a".repeat(10_000) }, { Authorization: "Bearer " + "x".repeat(10_000) }]) {
+        for (const headers of <Record<string, string>[]>[{ Authorization: `Bearer ${h.secret}` }, {}, { "Scalegate-Signature": "t=1,v1=" + "a".repeat(10_000) }, { Authorization: "Bearer " + "x".repeat(10_000) }]) {
           const r = await call("POST", `/hooks/${h.id}`, { raw, headers: { "Content-Type": "application/json", ...headers } });
           expect(r.status, `${raw.slice(0, 40)} ${JSON.stringify(headers).slice(0, 40)}`).toBeLessThan(500);
           expect([202, 400, 401]).toContain(r.status);
