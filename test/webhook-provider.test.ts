@@ -97,6 +97,33 @@ describe("webhook provider: elastisys pool", () => {
   });
 });
 
+describe("webhook provider: pool deletion", () => {
+  it("deleting the pool sends machine.terminate for each allocated machine, after the pool is gone", async () => {
+    const { tenant, http, rx } = await webhookTenant("wh-del");
+    await http.post("/cloudpools/gone/config", { provider: webhookProvider(rx.url), updatePeriodSeconds: 3600 });
+    await http.post("/cloudpools/gone/pool/size", { desiredSize: 2 });
+    const [launch] = await waitFor("launch", async () => ((await rx.deliveries()).length ? rx.deliveries() : null));
+    const ids = launch.body.data.machineIds as string[];
+    await report(http, "gone", { id: ids[0], state: "RUNNING" });
+    expect((await http.del("/cloudpools/gone")).status).toBe(200);
+    expect((await http.get("/cloudpools/gone/config")).status).toBe(404);
+    const terms = await waitFor("two terminates", async () => {
+      const t = (await rx.deliveries()).filter((d) => d.type === "machine.terminate");
+      return t.length >= 2 ? t : null;
+    });
+    expect(terms.every((d) => d.verified)).toBe(true);
+    expect(terms.map((d) => d.body.data.machineId).sort()).toEqual([...ids].sort());
+    expect(terms.map((d) => d.body.data.machineState).sort()).toEqual(["REQUESTED", "RUNNING"]);
+    // Reports for a deleted group: 404.
+    expect((await report(http, "gone", { id: ids[0], state: "TERMINATED" })).status).toBe(404);
+    const rows = await waitFor("delivery records", async () => {
+      const r = (await ledger(tenant, "gone")).filter((x) => x.type === "provider.delivery" && x.status === "succeeded");
+      return r.length >= 3 ? r : null;
+    });
+    expect(rows).toHaveLength(3);
+  });
+});
+
 describe("webhook provider: Quilt containers", () => {
   it("a container resize sends container.resize when the tenant's group of the same name has a webhook provider", async () => {
     const { tenant, http, rx } = await webhookTenant("wh-ctr");
