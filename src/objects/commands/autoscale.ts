@@ -7,6 +7,7 @@ import { fail, type Result } from "../../domain/operations";
 import type { GroupTx } from "../tx";
 import { terminateTimer } from "../tx";
 import { startInstance, stopInstance } from "./instances";
+import { instanceTraffic, sleepers } from "./scale-to-zero";
 
 export type AutoscaleInput = Partial<Omit<AutoscaleConfig, "master" | "policies">> & {
   master: { uuid: string } | { name: string };
@@ -135,9 +136,13 @@ export interface MetricsResult {
 export function pushMetrics(tx: GroupTx, sample: MetricSample): Result<MetricsResult> {
   const g = tx.group;
   const a = g.autoscale;
-  if (!a) return fail("AUTOSCALE_NOT_CONFIGURED", `autoscale is not configured for service group '${g.name}'`);
+  // Traffic alone may concern instances that sleep on their own (the instance shortcut).
+  const trafficOnly = sample.requests !== undefined && sample.cpu === undefined && sample.instances === undefined;
+  if (!a && !(trafficOnly && sleepers(tx).length > 0)) return fail("AUTOSCALE_NOT_CONFIGURED", `autoscale is not configured for service group '${g.name}'`);
   let woke = false;
-  if (sample.requests !== undefined) woke = traffic(tx, sample.requests);
+  if (sample.requests !== undefined) woke = instanceTraffic(tx, sample.requests);
+  if (!a) return { ok: true, cpu: null, excluded: [], outcome: null, woke };
+  if (sample.requests !== undefined) woke = traffic(tx, sample.requests) || woke;
   let cpu: number | null = sample.cpu ?? null;
   const excluded: string[] = [];
   if (sample.instances) {
