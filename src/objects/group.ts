@@ -17,6 +17,8 @@ import * as hooks from "./commands/hooks";
 import * as instances from "./commands/instances";
 import * as pool from "./commands/pool";
 import * as quilt from "./commands/quilt";
+import { afterMachineStep } from "./commands/lifecycle";
+import * as scaleToZero from "./commands/scale-to-zero";
 import { rollbackPlan, type RollbackInput } from "./rollback";
 import { IdempotencyStore } from "./idempotency";
 import { ObjectKernel } from "./kernel";
@@ -314,13 +316,15 @@ export class GroupObject extends DurableObject<Env> {
       const m = tx.machine(t.name.slice(4));
       const change = m && tx.provider().step(m, t.payload, now);
       if (change) tx.apply(change);
-      if (m) autoscale.releaseHeld(tx, m.id);
+      if (m) afterMachineStep(tx, m.id);
     } else if (t.name.startsWith("terminate:")) {
       // Scheduled terminations are instance-hour waits (elastisys) or cooldown drains (autoscale).
       const id = t.name.slice(10);
       tx.reconcile({ text: g.autoscale || tx.machine(id)?.origin === "autoscale" ? `drain of ${id} ended` : `instance hour of ${id} reached` });
     } else if (t.name === autoscale.WARMUP_END || t.name === autoscale.COOLDOWN_END) {
       autoscale.evaluateAndApply(tx, t.name === autoscale.WARMUP_END ? "warmup ended" : "cooldown ended");
+    } else if (t.name === scaleToZero.INSTANCE_IDLE_CHECK) {
+      scaleToZero.instanceIdleCheck(tx);
     } else if (t.name === autoscale.IDLE_CHECK) {
       autoscale.idleCheck(tx);
     }
