@@ -26,6 +26,8 @@ export class ObjectKernel {
   readonly idempotency: IdempotencyStore;
   readonly deliveries: Deliveries;
   #flushFailures = 0;
+  /** The outbox push in flight, if any. */
+  #pushing: Promise<void> | null = null;
 
   constructor(
     private readonly state: DurableObjectState,
@@ -141,6 +143,16 @@ export class ObjectKernel {
 
   /** Pushes the outbox to D1; on failure the outbox timer retries with backoff. */
   async flush(): Promise<void> {
+    // One push at a time: concurrent commands would otherwise each re-send the entries another is
+    // already pushing (correct, since D1 upserts only move forward, but several D1 writes per
+    // record under load — docs/benchmarks.md). A caller waits for the push in flight, then pushes
+    // what is still pending, so its own record is in D1 (or retried) before it answers.
+    while (this.#pushing) await this.#pushing;
+    this.#pushing = this.#push().finally(() => (this.#pushing = null));
+    await this.#pushing;
+  }
+
+  async #push(): Promise<void> {
     const pending = this.outbox.pending();
     if (pending.length > 0) {
       try {
@@ -156,4 +168,5 @@ export class ObjectKernel {
     if (this.outbox.size() === 0) this.timers.clear("outbox");
     await this.timers.rearm(Date.now());
   }
+
 }
