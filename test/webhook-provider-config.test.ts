@@ -43,6 +43,7 @@ describe("webhook provider config: elastisys", () => {
     const upd = await http.post("/cloudpools/v/config", { provider: { type: "webhook", timeoutMs: 700 } });
     expect(upd.status).toBe(200);
     expect(upd.body.provider).toEqual({ type: "webhook", url: rx.url, secret: "***", timeoutMs: 700 });
+    expect(Object.keys(upd.body.provider)).toEqual(["type", "url", "secret", "timeoutMs"]);
     await http.post("/cloudpools/v/pool/size", { desiredSize: 1 });
     const [launch] = await waitFor("launch", async () => ((await rx.deliveries()).length ? rx.deliveries() : null));
     expect(launch.verified).toBe(true); // still signed with the kept secret
@@ -97,6 +98,23 @@ describe("webhook provider config: KraftCloud service creation", () => {
     const create = (await ledger(tenant, "kc")).find((x) => x.type === "service.create");
     expect(create).toBeDefined();
     expect(JSON.stringify(await ledger(tenant, "kc"))).not.toContain(SECRET);
+  });
+
+  it("autoscale clones of a webhook master are launched by machine.launch with the master's spec", async () => {
+    const { http, rx } = await webhookTenant("wh-as");
+    const created = await http.post("/v1/services", { name: "as", services: [{ port: 443, destination_port: 8080 }], provider: webhookProvider(rx.url) });
+    const uuid = created.body.data.service_groups[0].uuid;
+    const r = await http.post("/v1/instances", { name: "as-master", image: "user/app:2", memory_mb: 512, service_group: { name: "as" } });
+    const master = instance(r).uuid;
+    await report(http, "as", { id: master, state: "RUNNING" });
+    const out = { name: "out", type: "step", adjustment_type: "change", steps: [{ lower_bound: 800, adjustment: 2 }] };
+    expect((await http.post(`/v1/services/${uuid}/autoscale`, { master: { name: "as-master" }, max_size: 4, policies: [out] })).status).toBe(200);
+    const m = await http.post(`/v1/services/${uuid}/autoscale/metrics`, { cpu: 900 });
+    expect(m.body.data.service_groups[0].decision).toMatchObject({ direction: "out", change: 2, applied: true });
+    const launch = await waitFor("the clones' launch", async () => (await rx.deliveries()).find((d) => d.type === "machine.launch" && d.body.data.origin === "autoscale"));
+    expect(launch.verified).toBe(true);
+    expect(launch.body.data).toMatchObject({ group: "as", count: 2, spec: { image: "user/app:2", memoryMb: 512 } });
+    expect(launch.body.data.machines.every((x: any) => x.name.startsWith("as-master-"))).toBe(true);
   });
 
   it("refuses a bad provider block (400) and an incomplete webhook (item error 7), creating nothing", async () => {

@@ -26,9 +26,10 @@ export const DEFAULT_WEBHOOK_TIMEOUT_MS = 5000;
 /** The provider a patch makes, or why it cannot (a webhook needs a url and a secret). */
 export function patchedProvider(tx: GroupTx, base: ProviderConfig, patch: NonNullable<ConfigPatch["provider"]>): Result<{ provider: ProviderConfig }> {
   const from = base.type === patch.type ? base : patch.type === "simulated" ? DEFAULT_CONFIG.provider : { timeoutMs: DEFAULT_WEBHOOK_TIMEOUT_MS };
-  const provider = { ...from, ...patch } as ProviderConfig;
-  if (provider.type === "webhook" && (!provider.url || !provider.secret)) {
-    return fail("INVALID", "a webhook provider needs 'url' and 'secret' (they are kept from the current webhook config when omitted)");
+  let provider = { ...from, ...patch } as ProviderConfig;
+  if (provider.type === "webhook") {
+    if (!provider.url || !provider.secret) return fail("INVALID", "a webhook provider needs 'url' and 'secret' (they are kept from the current webhook config when omitted)");
+    provider = { type: "webhook", url: provider.url, secret: provider.secret, timeoutMs: provider.timeoutMs };
   }
   const prior = tx.store.group;
   if (prior && prior.config.provider.type !== provider.type && tx.allocatedIds().length > 0) {
