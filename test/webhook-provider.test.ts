@@ -144,4 +144,21 @@ describe("webhook provider: Quilt containers", () => {
     await new Promise((r) => setTimeout(r, 200));
     expect((await rx.deliveries()).filter((x) => x.body.data.container === "ctr-2")).toHaveLength(0);
   });
+
+  it("a rollback that restores a container's limits sends container.resize with rollback: true", async () => {
+    const { tenant, http, rx } = await webhookTenant("wh-ctr-rb");
+    await http.post("/cloudpools/ctr-rb/config", { provider: webhookProvider(rx.url) });
+    const h = (key: string, action: string) => ({ "X-Tenant-Id": tenant, "Idempotency-Key": key, "X-Orch-Action-Id": action });
+    expect((await http.post("/api/elasticity/control/containers/ctr-rb/resize", { memory_limit_mb: 512, cpu_limit_percent: 50 }, h("k1", "act-1"))).status).toBe(200);
+    expect((await http.post("/api/elasticity/control/containers/ctr-rb/resize", { memory_limit_mb: 1024, cpu_limit_percent: 80 }, h("k2", "act-2"))).status).toBe(200);
+    const rb = await http.post("/api/elasticity/control/actions/act-2/rollback", { target_action_id: "act-2" }, h("k3", "rb-1"));
+    expect(rb.status, rb.text).toBe(200);
+    expect(rb.body.status).toBe("succeeded");
+    const seen = await waitFor("three resizes", async () => {
+      const d = (await rx.deliveries()).filter((x) => x.type === "container.resize");
+      return d.length >= 3 ? d : null;
+    });
+    expect(seen[2].verified).toBe(true);
+    expect(seen[2].body.data).toEqual({ container: "ctr-rb", memory_limit_mb: 512, cpu_limit_percent: 50, before: { memory_limit_mb: 1024, cpu_limit_percent: 80 }, rollback: true });
+  });
 });

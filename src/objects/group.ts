@@ -188,8 +188,13 @@ export class GroupObject extends DurableObject<Env> {
 
   async resizeContainer(ctx: CommandContext, input: { memory_limit_mb: number; cpu_limit_percent: number }): Promise<CommandResult<QuiltWrite<quilt.ContainerState>>> {
     // A container's provider is the one of the tenant's group of the same name (webhook or none).
-    const webhook = await this.env.GROUPS.get(this.env.GROUPS.idFromName(objectName(ctx.tenantId, "group", ctx.group))).webhookProvider();
+    const webhook = await this.#sameNamedGroup(ctx).webhookProvider();
     return this.#k.command(ctx, "elasticity.resize_container", input, (tx) => quilt.resizeContainer(tx, input, webhook), { creates: true });
+  }
+
+  /** The tenant's group named like this target (a container's provider is that group's). */
+  #sameNamedGroup(ctx: CommandContext) {
+    return this.env.GROUPS.get(this.env.GROUPS.idFromName(objectName(ctx.tenantId, "group", ctx.group)));
   }
 
   /** The group's webhook provider config (secret included: internal, for its same-named container). */
@@ -221,7 +226,8 @@ export class GroupObject extends DurableObject<Env> {
 
   /** Undoes one operation that was applied to this object (called by a rollback). */
   async undoOperation(ctx: CommandContext, op: OperationRecord, force: boolean): Promise<CommandResult<{ undo: quilt.UndoResult }>> {
-    return this.#k.command(ctx, "elasticity.undo", { operation_id: op.id, force }, (tx) => quilt.undo(tx, op, force), { creates: true });
+    const webhook = ctx.targetKind === "container" ? await this.#sameNamedGroup(ctx).webhookProvider() : null;
+    return this.#k.command(ctx, "elasticity.undo", { operation_id: op.id, force }, (tx) => quilt.undo(tx, op, force, webhook), { creates: true });
   }
 
   /**

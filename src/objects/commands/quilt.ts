@@ -198,13 +198,17 @@ function snapshot(tx: GroupTx, type: string): unknown {
   return undefined;
 }
 
-function restore(tx: GroupTx, type: string, before: any): void {
+function restore(tx: GroupTx, type: string, before: any, webhook: WebhookProviderConfig | null): void {
   switch (type) {
-    case "elasticity.resize_container":
+    case "elasticity.resize_container": {
       // (a forced undo may find the container gone: it comes back under its own id)
-      if (before) tx.store.putDoc("container", { container_id: tx.ctx!.group, ...container(tx), ...before, updated_at: tx.now });
+      const current = container(tx);
+      if (before) tx.store.putDoc("container", { container_id: tx.ctx!.group, ...current, ...before, updated_at: tx.now });
       else tx.store.dropDoc("container"); // it did not exist before the operation
+      // The webhook provider applies restored limits like any resize (no event for a container removed).
+      if (before && webhook) tx.emit([{ type: "container.resize", data: { container: tx.ctx!.group, ...before, before: current && limits(current), rollback: true } }], webhook);
       return;
+    }
     case "elasticity.set_function_pool_target":
       // A pool that did not exist before is emptied (no bounds to go back to).
       applyBounds(tx, before?.min_instances ?? 0, before?.max_instances ?? 0);
@@ -240,7 +244,7 @@ function holdsAfter(type: string, current: unknown, after: unknown): boolean {
  * overwritten what it made (a conflict; `force` overrides). Recorded as an operation of the same
  * type under the rollback's action; undoing the same operation twice changes nothing.
  */
-export function undo(tx: GroupTx, op: OperationRecord, force: boolean): Result<{ undo: UndoResult }> {
+export function undo(tx: GroupTx, op: OperationRecord, force: boolean, webhook: WebhookProviderConfig | null = null): Result<{ undo: UndoResult }> {
   const target = { kind: op.targetKind, id: op.targetId };
   const base = { operation_id: op.id, target };
   const undone = tx.store.getDoc<string[]>("undone") ?? [];
@@ -255,7 +259,7 @@ export function undo(tx: GroupTx, op: OperationRecord, force: boolean): Result<{
   if (!force && !holdsAfter(op.type, current, after)) {
     return { ok: true, undo: { ...base, undo_operation_id: null, status: "conflict", message: `target changed since operation ${op.id}: it holds ${canonicalJson(current)}, the operation made ${canonicalJson(after)}` } };
   }
-  restore(tx, op.type, before);
+  restore(tx, op.type, before, webhook);
   tx.store.putDoc("undone", [...undone, op.id]);
   const record = tx.op(op.type, { request: { undo_of: op.id, force }, result: { undo_of: op.id, before: current, after: before } });
   return { ok: true, undo: { ...base, undo_operation_id: record.id, status: "succeeded" } };
