@@ -58,7 +58,7 @@ describe("generic deliveries", () => {
 
   it("Idempotency-Key and X-Delivery-Id: the same delivery acts once; repeats answer 200 with the first outcome", async () => {
     const f = await hookFixture("gen-dedup");
-    const first = await deliverSigned(f.id, f.secret, {}, { headers: { "Idempotency-Key": "evt-1" } });
+    const first = await deliverSigned(f.id, f.secret, {}, { t: Math.floor(Date.now() / 1000) - 2, headers: { "Idempotency-Key": "evt-1" } });
     expect(first.status).toBe(202);
     // A sender's retry is signed anew (another t); the same bytes again would be a replayed signature.
     const again = await deliverSigned(f.id, f.secret, {}, { t: Math.floor(Date.now() / 1000) - 1, headers: { "Idempotency-Key": "evt-1" } });

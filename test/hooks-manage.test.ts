@@ -69,6 +69,28 @@ describe("management", () => {
   });
 });
 
+describe("the registry unreachable", () => {
+  it("D1's hooks table gone: deliveries and management answer 503 with Retry-After (never a 500), nothing is half-created; back, all works", async () => {
+    const f = await hookFixture("d1-down");
+    await env.DB.exec("ALTER TABLE hooks RENAME TO hooks_away");
+    try {
+      for (const r of [await deliverBearer(f.id, f.secret, {}), await f.api.get("/hooks"), await f.api.get(`/hooks/${f.id}`), await f.api.del(`/hooks/${f.id}`)]) {
+        expect(r.status, r.text).toBe(503);
+        expect(r.headers.get("Retry-After")).toBe("5");
+        expect(r.body).toMatchObject({ error: "INTERNAL", detail: "UNAVAILABLE" });
+      }
+      const created = await f.api.post("/hooks", { name: "x", group: f.pool, format: "generic", action: { type: "change", value: 1 } });
+      expect(created.status, created.text).toBe(503);
+      expect(created.headers.get("Retry-After")).toBe("5");
+      expect(await desired(f)).toBe(2);
+    } finally {
+      await env.DB.exec("ALTER TABLE hooks_away RENAME TO hooks");
+    }
+    expect((await f.api.get("/hooks")).body.hooks.map((h: { id: string }) => h.id)).toEqual([f.id]);
+    expect((await deliverBearer(f.id, f.secret, {})).status).toBe(202);
+  });
+});
+
 describe("bad input on the management routes (never a 500, nothing created)", () => {
   it("credentials: none, forged, malformed, revoked, admin, a hook secret → 401", async () => {
     const f = await hookFixture("bad-cred");

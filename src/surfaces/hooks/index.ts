@@ -52,9 +52,20 @@ const hookCtx = (c: Context<AppEnv>, id: string): CommandContext => ({
   tenantId: c.get("tenantId"), group: id, targetKind: "hook", dialect: "hooks", requestId: c.get("requestId"), idempotencyKey: null,
 });
 
+/** A registry read; D1 unreachable → 503 with Retry-After (senders retry 5xx), never a 500. */
+async function registry<T>(c: Context<AppEnv>, read: Promise<T>): Promise<T> {
+  try {
+    return await read;
+  } catch (err) {
+    console.warn("hooks: registry read failed", String(err));
+    c.header("Retry-After", "5");
+    throw new ApiError(503, "INTERNAL", "the hook registry is unavailable, retry later", "UNAVAILABLE");
+  }
+}
+
 /** The caller's live hook (another tenant's id is not found). */
 async function ownHook(c: Context<AppEnv>, id: string): Promise<HookRow> {
-  const row = HOOK_ID_RE.test(id) ? await findHook(c.env.DB, id, c.get("tenantId")) : null;
+  const row = HOOK_ID_RE.test(id) ? await registry(c, findHook(c.env.DB, id, c.get("tenantId"))) : null;
   if (!row) throw notFound(`hook '${id}' not found`);
   return row;
 }
@@ -75,12 +86,14 @@ hooks.post("/", tenantAuth(), jsonBody(createHookBody), async (c) => {
   if (!group.ok) throw new ApiError(404, "NOT_FOUND", `group '${b.group}' not found`, "create the group first (any dialect)", "group");
   const id = crypto.randomUUID();
   const def = { id, tenantId: c.get("tenantId"), group: b.group, name: b.name, format: b.format as HookFormat, action: b.action, resolved: b.resolved ?? null, minIntervalSeconds: b.min_interval_seconds ?? 0 };
-  const r = unwrap(await targetStub(c, "hook", id).hookCreate(hookCtx(c, id), def), `hook '${id}'`);
+  const created = await targetStub(c, "hook", id).hookCreate(hookCtx(c, id), def);
+  if (!created.ok && created.code === "UNAVAILABLE") c.header("Retry-After", "5");
+  const r = unwrap(created, `hook '${id}'`);
   return c.json({ ...viewJson(c, r.hook), secret: r.secret }, 201);
 });
 
 hooks.get("/", tenantAuth(), async (c) => {
-  const rows = await listHooks(c.env.DB, c.get("tenantId"));
+  const rows = await registry(c, listHooks(c.env.DB, c.get("tenantId")));
   return c.json({ hooks: rows.map((r) => rowJson(c, r)) });
 });
 
@@ -108,7 +121,7 @@ hooks.post("/:id/rotate-secret", tenantAuth(), async (c) => {
 /** A delivery: the body as the source sent it, authenticated by the hook's secret. */
 hooks.post("/:id", async (c) => {
   const id = c.req.param("id");
-  const row = HOOK_ID_RE.test(id) ? await findHook(c.env.DB, id) : null;
+  const row = HOOK_ID_RE.test(id) ? await registry(c, findHook(c.env.DB, id)) : null;
   if (!row) throw notFound(`hook '${id}' not found`);
   const raw = await c.req.text();
   const given = c.req.header("Idempotency-Key") ?? c.req.header("X-Delivery-Id") ?? null;
