@@ -1,5 +1,6 @@
 // Delivery authentication: the signature and the bearer secret each work; unsigned, forged, stale,
 // malformed and replayed deliveries are 401 and change nothing; rotate-secret's grace period.
+import { env, evictDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { sign } from "../src/domain/signature";
 import { freezeClock, releaseClock, HOUR } from "./clock";
@@ -100,6 +101,23 @@ describe("authentication of deliveries", () => {
     expect((await deliverBearer(f.id, f.secret, {})).status).toBe(404);
     expect((await deliverSigned(f.id, f.secret, {})).status).toBe(404);
     expect(await desired(f)).toBe(2);
+  });
+});
+
+describe("durability", () => {
+  it("secrets, the grace secret, seen signatures and dedup records survive the hook object's eviction", async () => {
+    const f = await hookFixture("evict");
+    const rot = await f.api.post(`/hooks/${f.id}/rotate-secret`);
+    const first = await deliverSigned(f.id, f.secret, {}, { headers: { "X-Delivery-Id": "ev-1" } });
+    expect(first.status).toBe(202);
+    const stub = env.GROUPS.get(env.GROUPS.idFromName(`${f.tenant}:hook:${f.id}`));
+    await evictDurableObject(stub);
+    await expect401(f, () => post(f.id, first.raw, { "Scalegate-Signature": first.signature }), /replayed/);
+    const again = await deliverBearer(f.id, rot.body.secret, {}, { "X-Delivery-Id": "ev-1" });
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual(first.body);
+    expect((await deliverBearer(f.id, f.secret, {})).status).toBe(202);
+    expect(await desired(f)).toBe(4);
   });
 });
 
