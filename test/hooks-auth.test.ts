@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { sign } from "../src/domain/signature";
 import { freezeClock, releaseClock, HOUR } from "./clock";
 import { call, type Call } from "./helpers";
-import { deliverBearer, deliverSigned, desired, hookFixture, rows, triggers, type HookFixture } from "./hooks-support";
+import { amPayload, deliverBearer, deliverSigned, desired, hookFixture, rows, triggers, type HookFixture } from "./hooks-support";
 
 afterEach(() => releaseClock());
 
@@ -78,6 +78,19 @@ describe("authentication of deliveries", () => {
     // Even with a delivery id that would otherwise be new.
     await expect401(f, () => post(f.id, first.raw, { ...headers, "X-Delivery-Id": "fresh" }), /replayed/);
     expect(await desired(f)).toBe(3);
+  });
+
+  it("the signature covers the exact bytes: a UTF-8 BOM and non-ASCII text verify as sent", async () => {
+    const f = await hookFixture("auth-bytes");
+    for (const raw of ["\ufeff{\"delta\":1}", '{"delta":1}\n', '{ "delta" : 1 }']) {
+      const r = await deliverSigned(f.id, f.secret, raw);
+      expect(r.status, JSON.stringify(raw)).toBe(202);
+    }
+    const name = await hookFixture("auth-utf8", { format: "alertmanager" });
+    const r = await deliverSigned(name.id, name.secret, amPayload([{ status: "firing", name: "Überlast 🔥", fingerprint: "u" }]));
+    expect(r.status, r.text).toBe(202);
+    expect(r.body.results[0].alert.name).toBe("Überlast 🔥");
+    expect(await desired(f)).toBe(5);
   });
 
   it("an invalid payload is 401 when unauthenticated, 400 once authenticated", async () => {

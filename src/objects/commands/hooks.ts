@@ -56,7 +56,8 @@ function newSecret(): string {
 }
 
 export interface DeliveryInput {
-  raw: string;
+  /** The body's bytes exactly as received: what the signature covers. */
+  raw: Uint8Array;
   signature: string | null;
   authorization: string | null;
   deliveryId: string | null;

@@ -123,13 +123,15 @@ hooks.post("/:id", async (c) => {
   const id = c.req.param("id");
   const row = HOOK_ID_RE.test(id) ? await registry(c, findHook(c.env.DB, id)) : null;
   if (!row) throw notFound(`hook '${id}' not found`);
-  const raw = await c.req.text();
+  // The signature covers the exact bytes; the parser gets their UTF-8 text.
+  const bytes = new Uint8Array(await c.req.arrayBuffer());
+  const raw = new TextDecoder().decode(bytes);
   const given = c.req.header("Idempotency-Key") ?? c.req.header("X-Delivery-Id") ?? null;
   let parsed: Parsed = parseDelivery({ format: row.format as HookFormat, action: JSON.parse(row.action), resolved: row.resolved ? JSON.parse(row.resolved) : null }, raw);
   if (given !== null && !KEY_RE.test(given)) parsed = { ok: false, field: c.req.header("Idempotency-Key") !== undefined ? "Idempotency-Key" : "X-Delivery-Id", message: "invalid delivery id header: 1 to 255 visible ASCII characters" };
   // No tenant token here: the registry row says whose hook it is.
   const a = await c.env.GROUPS.get(c.env.GROUPS.idFromName(objectName(row.tenantId, "hook", row.id))).hookDeliver({
-    raw,
+    raw: bytes,
     signature: c.req.header(SIGNATURE_HEADER) ?? null,
     authorization: c.req.header("Authorization") ?? null,
     deliveryId: given !== null && KEY_RE.test(given) ? given : null,
