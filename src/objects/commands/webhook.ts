@@ -4,7 +4,7 @@
 import type { Machine, MachineState } from "../../domain/model";
 import { fail, type Result } from "../../domain/operations";
 import { applyReport, type MachineReport } from "../../providers/webhook";
-import { releaseHeld } from "./autoscale";
+import { afterMachineStep } from "./lifecycle";
 import { terminateTimer, type GroupTx } from "../tx";
 
 export interface ReportResult {
@@ -29,7 +29,7 @@ export function reportMachines(tx: GroupTx, reports: MachineReport[]): Result<{ 
     if (out.outcome !== "unchanged") {
       const ended = m.machineState === "TERMINATED" || m.machineState === "REJECTED";
       tx.apply({ machines: [m], timers: [], clear: ended ? [terminateTimer(m.id)] : [], events: [] });
-      releaseHeld(tx, m.id);
+      afterMachineStep(tx, m.id);
       if (out.from !== m.machineState) changes.push({ id: m.id, from: out.from, to: m.machineState });
     }
     results.push({ id: r.id, outcome: out.outcome, machineState: m.machineState });
