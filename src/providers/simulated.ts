@@ -2,7 +2,7 @@
 // so `npm start` works with no cloud. REQUESTED → PENDING after requestDelayMs (launchtime and IPs
 // set) → RUNNING after bootDelayMs; terminate → TERMINATING → TERMINATED after terminateDelayMs.
 import type { Machine, MachineState, SimulatedProviderConfig } from "../domain/model";
-import type { LaunchTemplate, Provider, ProviderChange } from "./types";
+import { requestedMachines, type LaunchTemplate, type Provider, type ProviderChange } from "./types";
 
 export const simTimer = (machineId: string) => `sim:${machineId}`;
 
@@ -29,31 +29,7 @@ export function simulatedProvider(config: SimulatedProviderConfig): Provider {
 
   return {
     launch(count, now, template) {
-      const machines: Machine[] = [];
-      for (let i = 0; i < count; i++) {
-        const uuid = count === 1 && template.uuid ? template.uuid : crypto.randomUUID();
-        const id = template.origin === "instance" ? uuid : newMachineId();
-        machines.push({
-          id,
-          uuid,
-          name: count === 1 && template.name ? template.name : `${template.namePrefix}-${uuid.slice(0, 8)}`,
-          origin: template.origin,
-          spec: template.spec,
-          retained: template.retained,
-          standby: false,
-          scaleToZero: template.scaleToZero,
-          machineState: "REQUESTED",
-          serviceState: "UNKNOWN",
-          member: true,
-          requestedAt: now,
-          launchtime: null,
-          publicIps: [],
-          privateIps: [],
-          metadata: { provider: "simulated" },
-          terminateAt: null,
-          endedAt: null,
-        });
-      }
+      const machines = requestedMachines(count, now, template, "simulated", newMachineId);
       return { machines, timers: machines.map((m) => step(m, now + config.requestDelayMs)), clear: [], events: [] };
     },
 

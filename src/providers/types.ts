@@ -48,3 +48,33 @@ export interface Provider {
   /** Runs one lifecycle step due on a provider timer; null when the step no longer applies. */
   step(machine: Machine, payload: unknown, now: number): ProviderChange | null;
 }
+
+/** Fresh REQUESTED member records for one launch call, as every provider creates them. */
+export function requestedMachines(count: number, now: number, template: LaunchTemplate, provider: string, newId: () => string): Machine[] {
+  const machines: Machine[] = [];
+  for (let i = 0; i < count; i++) {
+    const uuid = count === 1 && template.uuid ? template.uuid : crypto.randomUUID();
+    machines.push({
+      // An explicit instance is known by its uuid in every dialect; pool machines get provider ids.
+      id: template.origin === "instance" ? uuid : newId(),
+      uuid,
+      name: count === 1 && template.name ? template.name : `${template.namePrefix}-${uuid.slice(0, 8)}`,
+      origin: template.origin,
+      spec: template.spec,
+      retained: template.retained,
+      standby: false,
+      scaleToZero: template.scaleToZero,
+      machineState: "REQUESTED",
+      serviceState: "UNKNOWN",
+      member: true,
+      requestedAt: now,
+      launchtime: null,
+      publicIps: [],
+      privateIps: [],
+      metadata: { provider },
+      terminateAt: null,
+      endedAt: null,
+    });
+  }
+  return machines;
+}

@@ -5,37 +5,14 @@
 // callbacks (`POST /providers/webhook/{group}/machines`), applied by `applyReport`.
 import type { Machine, MachineState, WebhookProviderConfig } from "../domain/model";
 import { newMachineId } from "./simulated";
-import type { Provider, ProviderChange } from "./types";
+import { requestedMachines, type Provider, type ProviderChange } from "./types";
 
 const NONE: ProviderChange = { machines: [], timers: [], clear: [], events: [] };
 
 export function webhookProvider(_config: WebhookProviderConfig, group: string): Provider {
   return {
     launch(count, now, template) {
-      const machines: Machine[] = [];
-      for (let i = 0; i < count; i++) {
-        const uuid = count === 1 && template.uuid ? template.uuid : crypto.randomUUID();
-        machines.push({
-          id: template.origin === "instance" ? uuid : newMachineId(),
-          uuid,
-          name: count === 1 && template.name ? template.name : `${template.namePrefix}-${uuid.slice(0, 8)}`,
-          origin: template.origin,
-          spec: template.spec,
-          retained: template.retained,
-          standby: false,
-          scaleToZero: template.scaleToZero,
-          machineState: "REQUESTED",
-          serviceState: "UNKNOWN",
-          member: true,
-          requestedAt: now,
-          launchtime: null,
-          publicIps: [],
-          privateIps: [],
-          metadata: { provider: "webhook" },
-          terminateAt: null,
-          endedAt: null,
-        });
-      }
+      const machines = requestedMachines(count, now, template, "webhook", newMachineId);
       if (count === 0) return NONE;
       return {
         ...NONE,
