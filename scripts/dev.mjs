@@ -4,9 +4,12 @@
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 
 const port = process.env.PORT ?? "8787";
-const wrangler = ["exec", "--", "wrangler"];
+// The project's own wrangler, run directly (not through `npm exec`), so that a SIGTERM reaches it
+// and it stops its workerd processes instead of leaving them behind.
+const wranglerBin = fileURLToPath(new URL("../node_modules/.bin/wrangler", import.meta.url));
 
 // Keep the dev admin token stable across restarts (the file is git-ignored under .wrangler/).
 const tokenFile = ".wrangler/dev-admin-token";
@@ -20,7 +23,7 @@ if (!admin) {
   }
 }
 
-const migrate = spawnSync("npm", [...wrangler, "d1", "migrations", "apply", "DB", "--local"], {
+const migrate = spawnSync(wranglerBin, ["d1", "migrations", "apply", "DB", "--local"], {
   stdio: "inherit",
   env: { ...process.env, CI: "true" }, // never prompt
 });
@@ -39,6 +42,6 @@ Create a tenant token, then a pool of 3 simulated machines:
   curl -s ${base}/cloudpools/web/pool -H "Authorization: Bearer $TOKEN"
 `);
 
-const dev = spawn("npm", [...wrangler, "dev", "--port", port, "--var", `ADMIN_TOKEN:${admin}`, ...process.argv.slice(2)], { stdio: "inherit" });
+const dev = spawn(wranglerBin, ["dev", "--port", port, "--var", `ADMIN_TOKEN:${admin}`, ...process.argv.slice(2)], { stdio: "inherit" });
 for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => dev.kill(sig));
 dev.on("exit", (code) => process.exit(code ?? 0));
