@@ -4,7 +4,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { expect } from "vitest";
 import type { GroupObject } from "../src/objects/group";
-import { advance, client, groupStub, tenantToken, type Call } from "./helpers";
+import { advance, client, groupStub, storageAndLedger, tenantToken, type Call } from "./helpers";
 
 let counter = 0;
 /** A name no other test of the file uses (storage is shared by the tests of one file). */
@@ -117,20 +117,7 @@ export async function storedMachines(stub: DurableObjectStub): Promise<any[]> {
 export async function snapshot(f: Fixture) {
   const stub = f.stub as DurableObjectStub<GroupObject>;
   const [config, size, pool, pending] = await Promise.all([stub.getConfig(), stub.getSize(), stub.getPool(), stub.pendingOperations()]);
-  const storage = await runInDurableObject(f.stub, (_i, state) => {
-    const all = (sql: string) => state.storage.sql.exec(sql).toArray();
-    return {
-      kv: all(`SELECT * FROM kv ORDER BY key`),
-      machines: all(`SELECT * FROM machines ORDER BY id`),
-      timers: all(`SELECT * FROM timers ORDER BY name`),
-      idempotency: all(`SELECT scope, fingerprint FROM idempotency ORDER BY scope`),
-      outbox: all(`SELECT kind, key, rev FROM outbox ORDER BY kind, key`),
-    };
-  });
-  const d1 = {
-    operations: (await env.DB.prepare(`SELECT * FROM operations WHERE tenant_id = ? ORDER BY seq`).bind(f.tenant).all()).results,
-    groups: (await env.DB.prepare(`SELECT * FROM groups WHERE tenant_id = ? ORDER BY name`).bind(f.tenant).all()).results,
-  };
+  const { storage, d1 } = await storageAndLedger(f.stub, f.tenant);
   return { config, size, pool: pool.ok ? { ...pool, timestamp: 0 } : pool, pending, storage, d1 };
 }
 

@@ -12,7 +12,18 @@ export interface Call {
   body: any;
 }
 
-export async function call(method: string, path: string, opts: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {}): Promise<Call> {
+export interface CallOptions {
+  token?: string;
+  body?: unknown;
+  raw?: string;
+  headers?: Record<string, string>;
+  /** The origin the request is made to (default http://scalegate.test). */
+  origin?: string;
+  /** A `request.cf` object, as the edge would attach. */
+  cf?: Record<string, unknown>;
+}
+
+export async function call(method: string, path: string, opts: CallOptions = {}): Promise<Call> {
   const headers: Record<string, string> = { ...(opts.headers ?? {}) };
   if (opts.token) headers.Authorization = `Bearer ${opts.token}`;
   let payload: string | undefined = opts.raw;
@@ -20,7 +31,9 @@ export async function call(method: string, path: string, opts: { token?: string;
     payload = JSON.stringify(opts.body);
     headers["Content-Type"] ??= "application/json";
   }
-  const res = await SELF.fetch(BASE + path, { method, headers, body: payload });
+  const init: RequestInit & { cf?: Record<string, unknown> } = { method, headers, body: payload };
+  if (opts.cf) init.cf = opts.cf;
+  const res = await SELF.fetch((opts.origin ?? BASE) + path, init as RequestInit);
   const text = await res.text();
   let body: any = null;
   try {
@@ -79,4 +92,26 @@ export async function advance(stub: DurableObjectStub, ms: number): Promise<void
 
 export async function timers(stub: DurableObjectStub): Promise<{ name: string; due_ms: number }[]> {
   return runInDurableObject(stub, (_i, state) => state.storage.sql.exec<{ name: string; due_ms: number }>(`SELECT name, due_ms FROM timers ORDER BY due_ms`).toArray());
+}
+
+/**
+ * Everything a request could change outside the answer: the object's tables and the tenant's D1
+ * ledger and registry rows (bad-input suites compare this before and after a refused request).
+ */
+export async function storageAndLedger(stub: DurableObjectStub, tenant: string) {
+  const storage = await runInDurableObject(stub, (_i, state) => {
+    const all = (sql: string) => state.storage.sql.exec(sql).toArray();
+    return {
+      kv: all(`SELECT * FROM kv ORDER BY key`),
+      machines: all(`SELECT * FROM machines ORDER BY id`),
+      timers: all(`SELECT * FROM timers ORDER BY name`),
+      idempotency: all(`SELECT scope, fingerprint FROM idempotency ORDER BY scope`),
+      outbox: all(`SELECT kind, key, rev FROM outbox ORDER BY kind, key`),
+    };
+  });
+  const d1 = {
+    operations: (await env.DB.prepare(`SELECT * FROM operations WHERE tenant_id = ? ORDER BY seq`).bind(tenant).all()).results,
+    groups: (await env.DB.prepare(`SELECT * FROM groups WHERE tenant_id = ? ORDER BY name`).bind(tenant).all()).results,
+  };
+  return { storage, d1 };
 }

@@ -7,7 +7,7 @@ import { expect } from "vitest";
 import type { Machine } from "../src/domain/model";
 import type { CommandContext } from "../src/domain/operations";
 import type { GroupObject } from "../src/objects/group";
-import { call, groupStub, tenantToken, type Call } from "./helpers";
+import { call, groupStub, storageAndLedger, tenantToken, type Call } from "./helpers";
 import { conformance } from "./kraftcloud-spec";
 
 let counter = 0;
@@ -199,20 +199,7 @@ export async function ledger(s: Pick<Svc, "tenant" | "name">): Promise<any[]> {
 
 /** Everything a request could change about a group: DO tables and the tenant's D1 rows. */
 export async function snapshot(s: Svc) {
-  const storage = await runInDurableObject(s.stub, (_i, state) => {
-    const all = (sql: string) => state.storage.sql.exec(sql).toArray();
-    return {
-      kv: all(`SELECT * FROM kv ORDER BY key`),
-      machines: all(`SELECT * FROM machines ORDER BY id`),
-      timers: all(`SELECT * FROM timers ORDER BY name`),
-      idempotency: all(`SELECT scope, fingerprint FROM idempotency ORDER BY scope`),
-      outbox: all(`SELECT kind, key, rev FROM outbox ORDER BY kind, key`),
-    };
-  });
-  const d1 = {
-    operations: (await env.DB.prepare(`SELECT * FROM operations WHERE tenant_id = ? ORDER BY seq`).bind(s.tenant).all()).results,
-    groups: (await env.DB.prepare(`SELECT * FROM groups WHERE tenant_id = ? ORDER BY name`).bind(s.tenant).all()).results,
-  };
+  const { storage, d1 } = await storageAndLedger(s.stub, s.tenant);
   return { storage, d1 };
 }
 

@@ -1,27 +1,16 @@
 // Quilt test helpers: requests to any origin (the contract follows the origin called) and the Quilt
 // error shape.
-import { SELF } from "cloudflare:test";
 import { expect } from "vitest";
-import type { Call } from "./helpers";
+import { call, type Call } from "./helpers";
 
 export const Q = "/api/elasticity";
 
-export async function quiltCall(
+export function quiltCall(
   method: string,
   path: string,
   opts: { origin?: string; headers?: Record<string, string>; body?: string; cf?: Record<string, unknown> } = {},
 ): Promise<Call> {
-  const init: RequestInit & { cf?: Record<string, unknown> } = { method, headers: opts.headers ?? {}, body: opts.body };
-  if (opts.cf) init.cf = opts.cf;
-  const res = await SELF.fetch((opts.origin ?? "http://scalegate.test") + path, init as RequestInit);
-  const text = await res.text();
-  let body: any = null;
-  try {
-    body = text ? JSON.parse(text) : null;
-  } catch {
-    body = text;
-  }
-  return { status: res.status, headers: res.headers, text, body };
+  return call(method, path, { origin: opts.origin, headers: opts.headers, raw: opts.body, cf: opts.cf });
 }
 
 /** Credentials and tenant header for a token: `via` picks X-Api-Key or Authorization: Bearer. */

@@ -17,21 +17,8 @@ import { HOOK_ID_RE, createHookBody, parseDelivery, type Parsed } from "./schema
 const hookUrl = (c: Context<AppEnv>, id: string) => `${new URL(c.req.url).origin}/hooks/${id}`;
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-function rowJson(c: Context<AppEnv>, r: HookRow) {
-  return {
-    id: r.id,
-    url: hookUrl(c, r.id),
-    name: r.name,
-    group: r.groupName,
-    format: r.format,
-    action: JSON.parse(r.action) as HookAction,
-    resolved: r.resolved ? (JSON.parse(r.resolved) as HookAction) : null,
-    min_interval_seconds: r.minIntervalSeconds,
-    created_at: iso(r.createdAt),
-  };
-}
-
-function viewJson(c: Context<AppEnv>, h: HookView) {
+/** What a listing shows of a hook: its registry row (D1), in the same shape as the object's view. */
+function summaryJson(c: Context<AppEnv>, h: Pick<HookView, "id" | "name" | "group" | "format" | "action" | "resolved" | "minIntervalSeconds" | "createdAt">) {
   return {
     id: h.id,
     url: hookUrl(c, h.id),
@@ -42,11 +29,25 @@ function viewJson(c: Context<AppEnv>, h: HookView) {
     resolved: h.resolved,
     min_interval_seconds: h.minIntervalSeconds,
     created_at: iso(h.createdAt),
-    updated_at: iso(h.updatedAt),
-    previous_secret_expires_at: iso(h.previousSecretExpiresAt),
-    last_action_at: iso(h.lastActionAt),
   };
 }
+
+const rowJson = (c: Context<AppEnv>, r: HookRow) =>
+  summaryJson(c, {
+    ...r,
+    group: r.groupName,
+    format: r.format as HookFormat,
+    action: JSON.parse(r.action) as HookAction,
+    resolved: r.resolved ? (JSON.parse(r.resolved) as HookAction) : null,
+  });
+
+/** The hook as its object knows it (single reads and writes). */
+const viewJson = (c: Context<AppEnv>, h: HookView) => ({
+  ...summaryJson(c, h),
+  updated_at: iso(h.updatedAt),
+  previous_secret_expires_at: iso(h.previousSecretExpiresAt),
+  last_action_at: iso(h.lastActionAt),
+});
 
 const hookCtx = (c: Context<AppEnv>, id: string): CommandContext => ({
   tenantId: c.get("tenantId"), group: id, targetKind: "hook", dialect: "hooks", requestId: c.get("requestId"), idempotencyKey: null,

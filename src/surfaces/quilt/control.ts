@@ -9,7 +9,8 @@ import { checkParam, controlWrite, quiltContext, settle } from "./common";
 import { methodNotAllowed } from "../../http/errors";
 import { CONTROL_PATHS, toHonoPath } from "./contract";
 import { bindingJson, bindingOperationJson, operationJson, placementJson } from "./format";
-import { GROUP_NAME_RE, GROUP_NAME_RULE, bindingBody, checkCpu, placementBody, poolTargetBody, resizeBody, rotateBody, scaleBody } from "./schemas";
+import { resizeContainer, setPoolTarget } from "./target-writes";
+import { GROUP_NAME_RE, GROUP_NAME_RULE, bindingBody, placementBody, poolTargetBody, resizeBody, rotateBody, scaleBody } from "./schemas";
 
 export const control = new Hono<AppEnv>();
 
@@ -20,19 +21,10 @@ const ROTATE = toHonoPath(CONTROL_PATHS.rotate_workload_function_binding);
 const PLACEMENT = toHonoPath(CONTROL_PATHS.workload_placement_preference);
 const SCALE = toHonoPath(CONTROL_PATHS.node_group_scale);
 
-control.post(RESIZE, checkParam("container_id"), controlWrite, jsonBody(resizeBody), async (c) => {
-  const id = c.req.param("container_id")!;
-  const body = checkCpu(c, c.req.valid("json"));
-  const r = settle(c, await targetStub(c, "container", id).resizeContainer(quiltContext(c, "container", id), body), { kind: "container", id });
-  return c.json(operationJson(r.operation));
-});
+control.post(RESIZE, checkParam("container_id"), controlWrite, jsonBody(resizeBody), async (c) => c.json(operationJson((await resizeContainer(c)).operation)));
 control.all(RESIZE, methodNotAllowed("POST"));
 
-control.post(POOL_TARGET, checkParam("function_id"), controlWrite, jsonBody(poolTargetBody), async (c) => {
-  const id = c.req.param("function_id")!;
-  const r = settle(c, await targetStub(c, "function", id).setFunctionPoolTarget(quiltContext(c, "function", id), c.req.valid("json")), { kind: "function", id });
-  return c.json(operationJson(r.operation));
-});
+control.post(POOL_TARGET, checkParam("function_id"), controlWrite, jsonBody(poolTargetBody), async (c) => c.json(operationJson((await setPoolTarget(c)).operation)));
 control.all(POOL_TARGET, methodNotAllowed("POST"));
 
 // ---------------------------------------------------------------- workloads
