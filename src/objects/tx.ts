@@ -186,13 +186,19 @@ export class GroupTx {
 
   /** Whose object this is: written at the first command; groups are their own record of it. */
   owner(): Owner {
+    // Read once per transaction: a reconcile can write many records.
+    if (this.#owner === undefined) this.#owner = this.store.getDoc<Owner>("owner");
     const g = this.store.group;
-    return this.store.getDoc<Owner>("owner") ?? { tenantId: g!.tenantId, kind: "group", id: g!.name };
+    return this.#owner ?? { tenantId: g!.tenantId, kind: "group", id: g!.name };
   }
+  #owner: Owner | null | undefined;
 
   /** Remembers the object's identity for records written later by timers (no request then). */
   claim(ctx: CommandContext): void {
-    if (!this.store.getDoc<Owner>("owner")) this.store.putDoc("owner", { tenantId: ctx.tenantId, kind: ctx.targetKind ?? "group", id: ctx.group } satisfies Owner);
+    this.#owner = this.store.getDoc<Owner>("owner");
+    if (this.#owner) return;
+    this.#owner = { tenantId: ctx.tenantId, kind: ctx.targetKind ?? "group", id: ctx.group };
+    this.store.putDoc("owner", this.#owner);
   }
 
   /** Puts a ledger/registry entry in the outbox; the outbox timer guarantees it is pushed. */
