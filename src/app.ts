@@ -2,6 +2,7 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { ApiError, methodNotAllowed, renderError } from "./http/errors";
+import { strictQuery } from "./http/query";
 import type { AppEnv } from "./http/types";
 import { admin } from "./surfaces/admin";
 import { elastisys } from "./surfaces/elastisys";
@@ -35,6 +36,10 @@ app.use(
     },
   }),
 );
+
+// Query parameters: only those a route declares with query() (src/http/query.ts). /v1 still
+// checks its own in src/surfaces/kraftcloud/refs.ts (parseQuery) until its routes declare them.
+app.use("*", (c, next) => (c.req.path === "/v1" || c.req.path.startsWith("/v1/") ? next() : strictQuery(c, next)));
 
 app.get("/healthz", (c) => c.json({ status: "ok" }));
 app.all("/healthz", methodNotAllowed("GET"));

@@ -4,7 +4,8 @@ import { Hono, type Context } from "hono";
 import { listGroups, listTargetOperations } from "../../db/ledger";
 import type { Failure } from "../../domain/operations";
 import { allowOnly, badRequest, fromFailure, unwrap } from "../../http/errors";
-import { describeIssue, jsonBody } from "../../http/body";
+import { jsonBody } from "../../http/body";
+import { query } from "../../http/query";
 import { tenantAuth } from "../../http/auth";
 import type { AppEnv } from "../../http/types";
 import { GROUP_NAME_RE, commandContext, groupStub } from "../groups";
@@ -96,13 +97,8 @@ elastisys.post("/:pool/pool/:machineId/serviceState", jsonBody(serviceStateBody)
   return accepted(c, r);
 });
 
-elastisys.get("/:pool/activities", async (c) => {
-  const q = activitiesQuery.safeParse(c.req.query());
-  if (!q.success) {
-    const { field, message } = describeIssue(q.error);
-    throw badRequest(message, q.error.issues[0].message, field);
-  }
-  const limit = q.data.limit ?? 50;
+elastisys.get("/:pool/activities", query(activitiesQuery), async (c) => {
+  const limit = c.req.valid("query").limit ?? 50;
   const stub = pool(c);
   const [exists, pending, stored] = await Promise.all([
     stub.getConfig(),

@@ -3,7 +3,9 @@
 // rendered by src/http/errors.ts (Quilt shape for every path under /api/elasticity).
 import { Hono, type Context } from "hono";
 import { tenantAuth } from "../../http/auth";
-import { ApiError, badRequest, methodNotAllowed } from "../../http/errors";
+import { z } from "zod";
+import { ApiError, methodNotAllowed } from "../../http/errors";
+import { query } from "../../http/query";
 import { ROUTE_NOT_FOUND } from "../../http/quilt-errors";
 import type { AppEnv } from "../../http/types";
 import { controlContract } from "./contract";
@@ -19,20 +21,16 @@ export const LOCAL_NODE_ID = "local";
 
 export const quilt = new Hono<AppEnv>();
 
-/** `?format=json` (default) or `?format=markdown`. */
-function wantsMarkdown(c: Context<AppEnv>): boolean {
-  const format = c.req.query("format");
-  if (format === undefined || format === "json") return false;
-  if (format === "markdown" || format === "md") return true;
-  throw badRequest("invalid query parameter 'format'", "json or markdown", "format").with({ hint: "use ?format=json (default) or ?format=markdown" });
-}
+/** `?format=json` (default) or `?format=markdown` (or `md`): the only query parameter of the public documents. */
+const formatQuery = query(z.strictObject({ format: z.enum(["json", "markdown", "md"]).optional() }), { hint: "use ?format=json (default) or ?format=markdown" });
+const wantsMarkdown = (format: string | undefined): boolean => format === "markdown" || format === "md";
 
 const markdown = (c: Context<AppEnv>, text: string) => c.body(text, 200, { "Content-Type": "text/markdown; charset=utf-8" });
 
 // Public routes: registered before the auth middleware, which they never reach.
 quilt.get("/health", (c) => c.json({ status: "ok" }));
-quilt.get("/help", (c) => (wantsMarkdown(c) ? markdown(c, helpMarkdown(c.req.url)) : c.json(helpDocument(c.req.url))));
-quilt.get("/examples", (c) => (wantsMarkdown(c) ? markdown(c, examplesMarkdown(c.req.url)) : c.json(examplesDocument(c.req.url))));
+quilt.get("/help", formatQuery, (c) => (wantsMarkdown(c.req.valid("query").format) ? markdown(c, helpMarkdown(c.req.url)) : c.json(helpDocument(c.req.url))));
+quilt.get("/examples", formatQuery, (c) => (wantsMarkdown(c.req.valid("query").format) ? markdown(c, examplesMarkdown(c.req.url)) : c.json(examplesDocument(c.req.url))));
 for (const path of ["/health", "/help", "/examples"]) quilt.all(path, methodNotAllowed("GET"));
 
 // Everything else: credentials (Bearer or X-Api-Key) and X-Tenant-Id, checked once here.
