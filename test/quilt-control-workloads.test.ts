@@ -19,7 +19,7 @@ describe("function binding", () => {
         operation_type: "elasticity.workload_function_binding",
         target: { kind: "workload", id: "checkout" },
         request: { function_id: "fn-a" },
-        result: { before: null, after: { current_function_id: "fn-a", next_function_id: null, cutover_at: null } },
+        result: { current_function_id: "fn-a", next_function_id: null, cutover_at: null, before: null, after: { current_function_id: "fn-a", next_function_id: null, cutover_at: null } },
         current_function_id: "fn-a",
         next_function_id: null,
       },
@@ -76,7 +76,7 @@ describe("rotation", () => {
       {
         operation_type: "elasticity.rotate_workload_function_binding",
         request: { next_function_id: "fn-b", cutover_at: cutover },
-        result: { after: { current_function_id: "fn-a", next_function_id: "fn-b", cutover_at: cutover }, swapped: false },
+        result: { current_function_id: "fn-a", next_function_id: "fn-b", cutover_at: cutover, after: { current_function_id: "fn-a", next_function_id: "fn-b", cutover_at: cutover }, swapped: false },
         current_function_id: "fn-a",
         next_function_id: "fn-b",
       },

@@ -2,7 +2,7 @@
 // and the control contract (base URL from the origin called, the seven path templates, idempotency).
 import { describe, expect, it } from "vitest";
 import { IDEMPOTENCY_RETENTION_MS } from "../src/domain/operations";
-import { CONTROL_PATHS, toHonoPath } from "../src/surfaces/quilt/contract";
+import { CONTRACT_PATHS, CONTROL_PATHS, toHonoPath } from "../src/surfaces/quilt/contract";
 import { tenantToken } from "./helpers";
 import { Q, creds, expectQuiltError, quiltCall } from "./quilt-support";
 
@@ -50,7 +50,7 @@ describe("health, help, examples (public)", () => {
     expect(r.status).toBe(200);
     expect(r.headers.get("Content-Type")).toMatch(/^application\/json/);
     expect(r.body.base_url).toBe("http://localhost:8787/api/elasticity");
-    expect(r.body.control_base_url).toBe("http://localhost:8787/api/elasticity/control");
+    expect(r.body.control_base_url).toBe("http://localhost:8787");
     const listed = r.body.routes.map((x: any) => `${x.method} ${x.path}`);
     expect([...listed].sort()).toEqual([...ISSUE_ROUTES].sort());
     for (const route of r.body.routes) {
@@ -76,7 +76,7 @@ describe("health, help, examples (public)", () => {
     expect(r.status).toBe(200);
     expect(r.headers.get("Content-Type")).toMatch(/^text\/markdown/);
     expect(r.text).toMatch(/^# /);
-    expect(r.text).toContain("https://edge.example.com/api/elasticity/control");
+    expect(r.text).toContain("control base URL: `https://edge.example.com`");
     for (const route of ISSUE_ROUTES) expect(r.text).toContain(`### ${route}\n`);
     expect(r.text.match(/```sh\ncurl -s/g)!.length).toBe(ISSUE_ROUTES.length);
     expect(r.text).toContain("X-Tenant-Id");
@@ -151,7 +151,7 @@ describe("control contract", () => {
     for (const origin of ["http://localhost:8787", "https://scalegate.example.com", "http://127.0.0.1:9999"]) {
       const r = await quiltCall("GET", `${Q}/control/contract`, { origin, headers: creds(token, "qi-contract") });
       expect(r.status).toBe(200);
-      expect(r.body.control_base_url).toBe(`${origin}/api/elasticity/control`);
+      expect(r.body.control_base_url).toBe(origin);
     }
   });
 
@@ -162,7 +162,7 @@ describe("control contract", () => {
     expect(Object.keys(r.body).sort()).toEqual(["auth_header", "control_base_url", "idempotency", "paths", "requires_api_key"]);
     expect(r.body.auth_header).toBe("X-Api-Key");
     expect(r.body.requires_api_key).toBe(true);
-    expect(r.body.paths).toEqual(SEVEN);
+    expect(r.body.paths).toEqual(Object.fromEntries(Object.entries(SEVEN).map(([k, v]) => [k, `/api/elasticity/control${v}`])));
     const i = r.body.idempotency;
     expect(i.scope).toEqual(["tenant", "operation_type", "target", "key"]);
     expect(i.key_header).toBe("Idempotency-Key");
@@ -176,6 +176,7 @@ describe("control contract", () => {
 
   it("the exported templates are the contract's and mount as Hono paths", () => {
     expect(CONTROL_PATHS).toEqual(SEVEN);
+    for (const [k, v] of Object.entries(SEVEN)) expect(CONTRACT_PATHS[k as keyof typeof CONTRACT_PATHS]).toBe(`/api/elasticity/control${v}`);
     expect(toHonoPath(CONTROL_PATHS.rotate_workload_function_binding)).toBe("/workloads/:workload_id/function-binding/rotate");
   });
 });

@@ -24,6 +24,12 @@ export const CONTROL_PATHS = {
 
 export type ControlPathKey = keyof typeof CONTROL_PATHS;
 
+/**
+ * The contract's `paths`: each template as a full path from the origin, so that
+ * `control_base_url + paths.x` is a working URL (Quilt's SDK joins them like that).
+ */
+export const CONTRACT_PATHS = Object.fromEntries(Object.entries(CONTROL_PATHS).map(([k, v]) => [k, CONTROL_BASE_PATH + v])) as Record<ControlPathKey, string>;
+
 /** Read routes of the control plane (not part of the contract's `paths`, listed by help). */
 export const CONTROL_READ_PATHS = {
   operation: "/operations/{operation_id}",
@@ -48,22 +54,26 @@ export interface ControlContract {
   control_base_url: string;
   auth_header: string;
   requires_api_key: boolean;
-  paths: typeof CONTROL_PATHS;
+  paths: Record<ControlPathKey, string>;
   idempotency: Record<string, unknown>;
 }
 
-/** The document of GET /api/elasticity/control/contract, for a request made to `requestUrl`. */
+/**
+ * The document of GET /api/elasticity/control/contract, for a request made to `requestUrl`:
+ * `control_base_url` is the request-visible origin (as Quilt's docs show `https://backend.quilt.sh`),
+ * never with a path, and `paths` are full paths from it.
+ */
 export function controlContract(requestUrl: string): ControlContract {
   return {
-    control_base_url: visibleOrigin(requestUrl) + CONTROL_BASE_PATH,
+    control_base_url: visibleOrigin(requestUrl),
     auth_header: "X-Api-Key",
     requires_api_key: true,
-    paths: CONTROL_PATHS,
+    paths: CONTRACT_PATHS,
     idempotency: {
       scope: ["tenant", "operation_type", "target", "key"],
       key_header: IDEMPOTENCY_KEY_HEADER,
       action_header: ACTION_ID_HEADER,
-      required_on: "every control write (POST/PUT under control_base_url): both headers, else 400 before anything changes",
+      required_on: "every control write (POST/PUT on the paths above): both headers, else 400 before anything changes",
       key_format: "1 to 255 visible ASCII characters",
       retention_ms: IDEMPOTENCY_RETENTION_MS,
       retention_seconds: IDEMPOTENCY_RETENTION_MS / 1000,

@@ -39,8 +39,8 @@ function setup(origin: string): Step[] {
     { title: "Health", description: "No credentials needed.", command: `curl -sf "$ORIGIN${QUILT_BASE_PATH}/health"` },
     {
       title: "Contract",
-      description: "Read the control base URL and the idempotency rules instead of hard-coding them.",
-      command: `CONTRACT=$(curl -sf "$ORIGIN${CONTROL_BASE_PATH}/contract" ${AUTH})\necho "$CONTRACT" | jq .idempotency\nCONTROL=$(echo "$CONTRACT" | jq -r .control_base_url)`,
+      description: "Read the control base URL (the origin) and the idempotency rules instead of hard-coding them; the contract's paths are full paths from that origin.",
+      command: `CONTRACT=$(curl -sf "$ORIGIN${CONTROL_BASE_PATH}/contract" ${AUTH})\necho "$CONTRACT" | jq .idempotency\nCONTROL="$(echo "$CONTRACT" | jq -r .control_base_url)${CONTROL_BASE_PATH}"`,
     },
   ];
 }

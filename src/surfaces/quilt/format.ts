@@ -23,8 +23,26 @@ const FAILED: ReadonlySet<OperationStatus> = new Set(["failed", "cancelled", "ti
 /** Failure reasons worth retrying unchanged (a rollback conflict is not: it needs `force`). */
 const RETRYABLE_REASONS: ReadonlySet<string> = new Set(["ELASTICITY_INTERNAL_ERROR"]);
 
+const BINDING_TYPES: ReadonlySet<string> = new Set(["elasticity.workload_function_binding", "elasticity.rotate_workload_function_binding"]);
+
+/**
+ * Binding and rotate results carry the binding they made directly inside `result` (Quilt's SDK
+ * example reads `result.current_function_id`), beside the stored `before`/`after`. Derived from
+ * the stored result, so a replay and a later operation lookup format the same way.
+ */
+function bindingResultJson(result: Record<string, unknown>): Record<string, unknown> {
+  const after = (result.after ?? null) as Binding | null;
+  return {
+    current_function_id: after?.current_function_id ?? null,
+    next_function_id: after?.next_function_id ?? null,
+    cutover_at: after?.cutover_at ?? null,
+    ...result,
+  };
+}
+
 /** Rollback results name their targets with ledger kinds: rename them like `target`. */
 function resultJson(type: string, result: unknown): unknown {
+  if (BINDING_TYPES.has(type) && result && typeof result === "object" && !Array.isArray(result)) return bindingResultJson(result as Record<string, unknown>);
   if (type !== "elasticity.rollback_action" || !result || typeof result !== "object") return result;
   const r = result as { undone?: { target?: { kind: string; id: string } }[] };
   if (!Array.isArray(r.undone)) return result;

@@ -56,7 +56,8 @@ export function helpDocument(requestUrl: string) {
   return {
     name: "Scalegate — Quilt Elasticity API",
     base_url: origin + QUILT_BASE_PATH,
-    control_base_url: origin + CONTROL_BASE_PATH,
+    // Same meaning as in the contract document: the origin; control paths are full paths from it.
+    control_base_url: origin,
     variables: { ORIGIN: origin, TOKEN: "a tenant token (POST /admin/tenants/{tenant}/tokens)", TENANT: "the token's tenant" },
     auth: {
       credentials: "X-Api-Key: <token> or Authorization: Bearer <token>, on every route except health, help and examples (401 otherwise)",
@@ -83,7 +84,7 @@ export function helpMarkdown(requestUrl: string): string {
   const out = [
     `# ${doc.name}`,
     "",
-    `Base URL: \`${doc.base_url}\` — control base URL: \`${doc.control_base_url}\`.`,
+    `Base URL: \`${doc.base_url}\` — control base URL: \`${doc.control_base_url}\` (the origin; control paths are full paths from it).`,
     "",
     "## Auth and tenancy",
     "",
