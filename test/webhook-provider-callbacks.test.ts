@@ -55,6 +55,24 @@ describe("callbacks: drift", () => {
   });
 });
 
+describe("callbacks: metadata and addresses", () => {
+  it("metadata is any JSON object up to 8 KiB (numbers, booleans, null, arrays, nested); IPv4 and IPv6 addresses in every text form", async () => {
+    const { http, id } = await pool("wh-meta");
+    const metadata = { zone: "eu-1", cores: 4, ratio: 0.5, spot: true, gone: null, tags: ["a", 1, false], labels: { team: { name: "core", size: 3 } } };
+    const privateIps = ["10.0.0.7", "0.0.0.0", "255.255.255.255"];
+    const publicIps = ["2001:db8::7", "::ffff:192.0.2.1", "::", "1:2:3:4:5:6:7:8"];
+    const r = await report(http, "g", { id, state: "RUNNING", metadata, privateIps, publicIps });
+    expect(r.status, r.text).toBe(200);
+    const m = (await http.get("/cloudpools/g/pool")).body.machines.find((x: any) => x.id === id);
+    expect(m.metadata).toMatchObject(metadata);
+    expect(m.privateIps).toEqual(privateIps);
+    expect(m.publicIps).toEqual(publicIps);
+    // Exactly 8 KiB serialized is accepted.
+    const pad = 8 * 1024 - JSON.stringify({ k: "" }).length;
+    expect((await report(http, "g", { id, state: "RUNNING", metadata: { k: "x".repeat(pad) } })).status).toBe(200);
+  });
+});
+
 describe("callbacks: bad requests", () => {
   it("credentials, tenancy, unknown groups and other providers", async () => {
     const { http, token, id } = await pool("wh-auth");
@@ -107,8 +125,19 @@ describe("callbacks: bad requests", () => {
       [JSON.stringify({ id, state: "RUNNING", privateIps: ["not-an-ip"] }), "privateIps.0"],
       [JSON.stringify({ id, state: "RUNNING", launchtime: "yesterday" }), "launchtime"],
       [JSON.stringify({ id, state: "RUNNING", launchtime: 1700000000000 }), "launchtime"],
-      [JSON.stringify({ id, state: "RUNNING", metadata: { a: 1 } }), "metadata.a"],
-      [JSON.stringify({ id, state: "RUNNING", metadata: Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`k${i}`, "v"])) }), "metadata"],
+      [JSON.stringify({ id, state: "RUNNING", privateIps: ["abc"] }), "privateIps.0"],
+      [JSON.stringify({ id, state: "RUNNING", privateIps: ["10.0.0.1", "999.1.1.1"] }), "privateIps.1"],
+      [JSON.stringify({ id, state: "RUNNING", publicIps: ["1.2.3"] }), "publicIps.0"],
+      [JSON.stringify({ id, state: "RUNNING", publicIps: ["010.1.1.1"] }), "publicIps.0"],
+      [JSON.stringify({ id, state: "RUNNING", publicIps: ["fe80::1%eth0"] }), "publicIps.0"],
+      [JSON.stringify({ id, state: "RUNNING", publicIps: ["1:::2"] }), "publicIps.0"],
+      [JSON.stringify({ id, state: "RUNNING", publicIps: [7] }), "publicIps.0"],
+      [JSON.stringify({ id, state: "RUNNING", metadata: "a=1" }), "metadata"],
+      [JSON.stringify({ id, state: "RUNNING", metadata: [1, 2] }), "metadata"],
+      [JSON.stringify({ id, state: "RUNNING", metadata: 5 }), "metadata"],
+      [JSON.stringify({ id, state: "RUNNING", metadata: { "": 1 } }), "metadata."], // the empty key names itself
+      [JSON.stringify({ id, state: "RUNNING", metadata: { k: "x".repeat(8 * 1024) } }), "metadata"],
+      [JSON.stringify({ id, state: "RUNNING", metadata: { k: JSON.parse("[".repeat(40) + "]".repeat(40)) } }), "metadata"],
       [JSON.stringify([{ id, state: "RUNNING" }, { id, state: "UP" }]), "1.state"],
       [`{"id":"${id}","state":"RUNNING","__proto__":{"x":1}}`, "__proto__"],
     ];

@@ -44,6 +44,8 @@ export function publicConfig<C extends { provider: ProviderConfig }>(config: C):
 export interface InstanceSpec {
   image: string;
   memoryMb: number;
+  /** KraftCloud `vcpus` (1 when not given); records made before it existed have none. */
+  vcpus?: number;
 }
 
 /** Who asked for a machine: the pool's reconciler, an explicit instance creation, autoscale, or nobody we know. */
@@ -88,6 +90,12 @@ export interface GroupState {
 }
 
 /**
+ * A JSON value (machine metadata): nested arrays and objects are typed `object` because the RPC
+ * stub types of a recursive JSON type are too deep for tsc; the wire schema checks the shape.
+ */
+export type JsonValue = string | number | boolean | null | object;
+
+/**
  * A machine the group's provider knows about. `member` is false for a machine detached from the
  * pool (it keeps running outside the pool and can be attached again).
  */
@@ -102,6 +110,8 @@ export interface Machine {
   retained: boolean;
   /** Stopped by scale-to-zero: woken by traffic or a start call. */
   standby: boolean;
+  /** A start call came while it was stopping: it starts again once stopped (KraftCloud instances). */
+  startWhenStopped?: boolean;
   scaleToZero: ScaleToZero | null;
   machineState: MachineState;
   serviceState: ServiceState;
@@ -110,7 +120,8 @@ export interface Machine {
   launchtime: number | null;
   publicIps: string[];
   privateIps: string[];
-  metadata: Record<string, string>;
+  /** A JSON object: the provider's own keys, and whatever a webhook provider's reports carried. */
+  metadata: Record<string, JsonValue>;
   /** Set when scale-in chose this machine but its termination waits for the instance hour. */
   terminateAt: number | null;
   /** When the machine reached TERMINATED or REJECTED; it stays listed for a while after. */

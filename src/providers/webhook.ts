@@ -3,7 +3,7 @@
 // Durable Object stores with them and delivers, signed, from its alarm (src/objects/deliveries.ts).
 // There are no lifecycle timers: states after REQUESTED / TERMINATING come from the user's
 // callbacks (`POST /providers/webhook/{group}/machines`), applied by `applyReport`.
-import type { Machine, MachineState, WebhookProviderConfig } from "../domain/model";
+import type { JsonValue, Machine, MachineState, WebhookProviderConfig } from "../domain/model";
 import { newMachineId } from "./simulated";
 import { requestedMachines, type Provider, type ProviderChange } from "./types";
 
@@ -63,7 +63,8 @@ export interface MachineReport {
   publicIps?: string[];
   privateIps?: string[];
   launchtime?: number;
-  metadata?: Record<string, string>;
+  /** Any JSON object (elastisys machine metadata), shallow-merged into what earlier reports said. */
+  metadata?: Record<string, JsonValue>;
 }
 
 export type ReportOutcome =

@@ -30,9 +30,6 @@ function parseReports(value: unknown): MachineReport[] {
     throw badRequest(message, parsed.error.issues[0].message, field);
   }
   const list = (many ? parsed.data : [parsed.data]) as MachineReportBody[];
-  for (const [i, r] of list.entries()) {
-    if (r.metadata && Object.keys(r.metadata).length > 32) throw badRequest(`too many metadata entries`, "at most 32", many ? `[${i}].metadata` : "metadata");
-  }
   return list.map(toReport);
 }
 

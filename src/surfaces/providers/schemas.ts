@@ -1,6 +1,7 @@
 // Request bodies of the webhook provider: its config block (elastisys pool config, KraftCloud
 // service creation) and the machine reports its callbacks carry. docs/webhooks.md, "Outbound".
 import { z } from "zod";
+import { isIpAddress } from "../../domain/ip";
 import { MACHINE_STATES } from "../../domain/model";
 
 export const WEBHOOK_SECRET_MIN = 16;
@@ -46,7 +47,26 @@ export const providerBody = z.discriminatedUnion("type", [
   webhookProviderBody,
 ]);
 
-const ip = z.string().min(1).max(64).regex(/^[0-9A-Fa-f:.]+$/, "not an IP address");
+/** An IPv4 dotted quad or an IPv6 address in any RFC 4291 text form (src/domain/ip.ts); no zone ids. */
+const ip = z.string().max(64).refine(isIpAddress, "not a valid IPv4 or IPv6 address (no zone ids, no leading zeros in IPv4 octets)");
+
+/** Largest serialized `metadata` of one machine report (elastisys machine metadata is any JSON object). */
+export const MAX_METADATA_BYTES = 8 * 1024;
+/** Deepest nesting of `metadata` (a JSON object far deeper than this is an attack, not metadata). */
+export const MAX_METADATA_DEPTH = 32;
+
+function depthOf(v: unknown): number {
+  if (v === null || typeof v !== "object") return 0;
+  let d = 0;
+  for (const x of Object.values(v)) d = Math.max(d, depthOf(x));
+  return d + 1;
+}
+
+/** Any JSON object (strings, numbers, booleans, null, arrays, nested objects), at most 8 KiB serialized. */
+const metadata = z
+  .record(z.string().min(1).max(256), z.json())
+  .refine((m) => depthOf(m) <= MAX_METADATA_DEPTH, `nested more than ${MAX_METADATA_DEPTH} levels deep`)
+  .refine((m) => new TextEncoder().encode(JSON.stringify(m)).length <= MAX_METADATA_BYTES, `larger than ${MAX_METADATA_BYTES} bytes serialized`);
 
 export const machineReport = z.strictObject({
   id: z.string().min(1).max(128).regex(/^[\x21-\x7e]+$/, "visible ASCII characters only"),
@@ -54,7 +74,7 @@ export const machineReport = z.strictObject({
   publicIps: z.array(ip).max(16).optional(),
   privateIps: z.array(ip).max(16).optional(),
   launchtime: z.iso.datetime({ offset: true }).optional(),
-  metadata: z.record(z.string().min(1).max(64), z.string().max(1024)).optional(),
+  metadata: metadata.optional(),
 });
 export type MachineReportBody = z.output<typeof machineReport>;
 
