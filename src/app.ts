@@ -1,18 +1,19 @@
 // The Hono app: request id, body limit, error mapping, and the dialect routers.
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { ApiError, methodNotAllowed, renderError } from "./http/errors";
+import { strictBody } from "./http/body";
 import { strictQuery } from "./http/query";
 import type { AppEnv } from "./http/types";
 import { admin } from "./surfaces/admin";
 import { elastisys } from "./surfaces/elastisys";
+import { elastisysRoot } from "./surfaces/elastisys/root";
+import { openapi } from "./openapi";
 import { hooks } from "./surfaces/hooks";
 import { kraftcloud } from "./surfaces/kraftcloud";
 import { providers } from "./surfaces/providers";
 import { quilt } from "./surfaces/quilt";
 
-/** Largest request body accepted by any route. */
-export const MAX_BODY_BYTES = 64 * 1024;
+export { MAX_BODY_BYTES } from "./http/body";
 
 const REQUEST_ID_RE = /^[\w.:-]{1,128}$/;
 
@@ -27,15 +28,9 @@ app.use("*", async (c, next) => {
   c.res.headers.set("X-Request-Id", requestId);
 });
 
-app.use(
-  "*",
-  bodyLimit({
-    maxSize: MAX_BODY_BYTES,
-    onError: () => {
-      throw new ApiError(413, "PAYLOAD_TOO_LARGE", `request body larger than ${MAX_BODY_BYTES} bytes`);
-    },
-  }),
-);
+// Bodies: read once, at most MAX_BODY_BYTES, never rebuilt; a route that declares no body
+// refuses one (src/http/body.ts).
+app.use("*", strictBody);
 
 // Query parameters: only those a route declares with query() (src/http/query.ts). /v1 still
 // checks its own in src/surfaces/kraftcloud/refs.ts (parseQuery) until its routes declare them.
@@ -50,6 +45,10 @@ app.route("/v1", kraftcloud);
 app.route("/providers", providers);
 app.route("/api/elasticity", quilt);
 app.route("/hooks", hooks);
+// The elastisys pool API at the root (/pool, /config) for pool-scoped tokens: the splitter's URLs.
+app.route("/", elastisysRoot);
+// GET /openapi/{dialect}.json and GET /docs (src/openapi): the published contract, no credentials.
+app.route("/", openapi);
 
 app.notFound((c) => renderError(c, new ApiError(404, "NOT_FOUND", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)));
 app.onError((err, c) => renderError(c, err));

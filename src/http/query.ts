@@ -10,15 +10,13 @@
 // Values are the decoded strings of the URL; a key given twice becomes an array of its values,
 // so a schema wanting one string refuses `?limit=1&limit=2` instead of picking either.
 import type { Context, MiddlewareHandler } from "hono";
-import { matchedRoutes } from "hono/route";
 import type { z } from "zod";
+import { declare, routeDeclares } from "./declared";
 import { badRequest, type ApiError } from "./errors";
 import type { AppEnv } from "./types";
 
 /** Marks the middleware returned by `query()`, so that `strictQuery` can see a route declares one. */
 const DECLARES_QUERY = Symbol("scalegate.query");
-/** Where Hono keeps the original handler of a sub-app route it wrapped (hono/utils/constants). */
-const COMPOSED_HANDLER = "__COMPOSED_HANDLER";
 
 export type QueryValues = Record<string, string | string[]>;
 
@@ -54,7 +52,10 @@ function queryError(error: z.ZodError, options: QueryOptions): ApiError {
 
 /** Checks a request's query string against `schema` (a strict object); throws the 400. */
 export function checkQuery<S extends z.ZodType>(c: Context<AppEnv>, schema: S, options: QueryOptions = {}): z.output<S> {
-  const parsed = schema.safeParse(queryValues(c.req.url));
+  const values = queryValues(c.req.url);
+  // zod's strict objects do not see a `__proto__` key: refused here as the unknown parameter it is.
+  if (Object.hasOwn(values, "__proto__")) throw badRequest("unknown query parameter '__proto__'", "this route takes no query parameter '__proto__'", "__proto__");
+  const parsed = schema.safeParse(values);
   if (!parsed.success) throw queryError(parsed.error, options);
   return parsed.data;
 }
@@ -71,15 +72,11 @@ export function query<S extends z.ZodType>(
     c.req.addValidatedData("query", checkQuery(c, schema, options) as object);
     await next();
   };
-  Object.defineProperty(mw, DECLARES_QUERY, { value: true });
-  return mw as never;
+  return declare(mw, DECLARES_QUERY) as never;
 }
 
-type Handler = { [DECLARES_QUERY]?: true; [COMPOSED_HANDLER]?: Handler };
-const declares = (h: Handler | undefined): boolean => !!h && (h[DECLARES_QUERY] === true || declares(h[COMPOSED_HANDLER]));
-
 /** True when one of the routes matched for this request declares its query parameters. */
-export const routeDeclaresQuery = (c: Context<AppEnv>): boolean => matchedRoutes(c).some((r) => declares(r.handler as Handler));
+export const routeDeclaresQuery = (c: Context<AppEnv>): boolean => routeDeclares(c, DECLARES_QUERY);
 
 /**
  * App-wide: a request with a query parameter is refused (400, the first parameter named) unless a

@@ -7,7 +7,7 @@ import type { HookAction, HookFormat } from "../../domain/hooks";
 import { objectName, type CommandContext } from "../../domain/operations";
 import { SIGNATURE_HEADER } from "../../domain/signature";
 import { ApiError, notFound, unwrap } from "../../http/errors";
-import { jsonBody } from "../../http/body";
+import { bytesBody, jsonBody, readBody } from "../../http/body";
 import { tenantAuth } from "../../http/auth";
 import type { AppEnv } from "../../http/types";
 import type { HookView } from "../../objects/commands/hooks";
@@ -114,21 +114,19 @@ hooks.delete("/:id", tenantAuth(), async (c) => {
 
 hooks.post("/:id/rotate-secret", tenantAuth(), async (c) => {
   const row = await ownHook(c, c.req.param("id"));
-  if ((await c.req.text()).trim() !== "") throw new ApiError(400, "INVALID_ARGUMENT", "this route takes no body", undefined, "body");
   const r = unwrap(await targetStub(c, "hook", row.id).hookRotateSecret(hookCtx(c, row.id)), `hook '${row.id}'`);
   return c.json({ ...viewJson(c, r.hook), secret: r.secret });
 });
 
 /** A delivery: the body as the source sent it, authenticated by the hook's secret. */
-hooks.post("/:id", async (c) => {
+hooks.post("/:id", bytesBody, async (c) => {
   const id = c.req.param("id");
   const row = HOOK_ID_RE.test(id) ? await registry(c, findHook(c.env.DB, id)) : null;
   if (!row) throw notFound(`hook '${id}' not found`);
   // The signature covers the exact bytes; the parser gets their UTF-8 text.
-  const bytes = new Uint8Array(await c.req.arrayBuffer());
-  const raw = new TextDecoder().decode(bytes);
+  const bytes = await readBody(c);
   const given = c.req.header("Idempotency-Key") ?? c.req.header("X-Delivery-Id") ?? null;
-  let parsed: Parsed = parseDelivery({ format: row.format as HookFormat, action: JSON.parse(row.action), resolved: row.resolved ? JSON.parse(row.resolved) : null }, raw);
+  let parsed: Parsed = parseDelivery({ format: row.format as HookFormat, action: JSON.parse(row.action), resolved: row.resolved ? JSON.parse(row.resolved) : null }, bytes);
   if (given !== null && !KEY_RE.test(given)) parsed = { ok: false, field: c.req.header("Idempotency-Key") !== undefined ? "Idempotency-Key" : "X-Delivery-Id", message: "invalid delivery id header: 1 to 255 visible ASCII characters" };
   // No tenant token here: the registry row says whose hook it is.
   const a = await c.env.GROUPS.get(c.env.GROUPS.idFromName(objectName(row.tenantId, "hook", row.id))).hookDeliver({

@@ -1,7 +1,7 @@
 // Bodies of the hook management routes (strict) and of deliveries (as sent by each source:
 // loose where the sender adds fields of its own), and the events a delivery turns into.
 import { z } from "zod";
-import { describeIssue } from "../../http/body";
+import { describeIssue, parseJson } from "../../http/body";
 import { MAX_GROUP_SIZE } from "../../domain/model";
 import type { AlertRef, HookAction, HookEvent, HookFormat } from "../../domain/hooks";
 import { HOOK_FORMATS } from "../../domain/hooks";
@@ -79,19 +79,11 @@ function alertMetric(a: z.output<typeof alert>): number | null {
 const labelPrint = (l: Record<string, string>) => Object.keys(l).sort().map((k) => `${k}=${l[k]}`).join(",");
 
 /** Turns a delivery's raw body into events, or says which field is wrong. Runs before authentication; its verdict is only given after. */
-export function parseDelivery(hook: HookConfig, raw: string): Parsed {
-  let value: unknown;
-  if (raw.trim() === "") return bad("body", "request body is empty");
-  let protoKey = false;
-  try {
-    value = JSON.parse(raw, (k, v) => {
-      if (k === "__proto__") protoKey = true;
-      return v;
-    });
-  } catch {
-    return bad("body", "malformed JSON in request body");
-  }
-  if (protoKey) return bad("__proto__", "unknown field '__proto__'");
+export function parseDelivery(hook: HookConfig, raw: Uint8Array): Parsed {
+  // The one JSON parser of request bodies (src/http/body.ts): empty, not UTF-8, malformed, duplicate keys, __proto__.
+  const json = parseJson(raw);
+  if (!json.ok) return bad(json.field, json.message);
+  const value = json.value;
   if (hook.format === "generic") {
     const p = genericBody.safeParse(value);
     if (!p.success) return bad(describeIssue(p.error).field, describeIssue(p.error).message);

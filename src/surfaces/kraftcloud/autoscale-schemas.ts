@@ -5,9 +5,10 @@ import type { MiddlewareHandler } from "hono";
 import { z } from "zod";
 import { INT32_LIMIT } from "../../domain/autoscale";
 import { MAX_GROUP_SIZE } from "../../domain/model";
-import { jsonBody } from "../../http/body";
+import { declaresBody, jsonBody, parseJson, readBody } from "../../http/body";
 import type { AppEnv } from "../../http/types";
 import { MAX_ITEMS, refBody } from "./refs";
+import { stringOrObject } from "./schemas";
 
 
 const step = z.strictObject({
@@ -16,13 +17,27 @@ const step = z.strictObject({
   adjustment: z.number().optional(),
 });
 
-/** Loosely typed on purpose: validatePolicy names the rule a policy breaks. */
-export const policyBody = z.strictObject({
-  name: z.string().max(255).optional(),
-  type: z.string().max(64).optional(),
+const policyFields = {
+  enabled: z.boolean().optional(),
   metric: z.string().max(64).optional(),
   adjustment_type: z.string().max(64).optional(),
   steps: z.array(step).max(MAX_ITEMS).optional(),
+};
+
+/** The nested form's `type`: the SDK's AutoscalePolicy (`name` is the policy's name, or `step`). */
+const nestedType = z.strictObject({ name: z.string().max(255).optional(), ...policyFields });
+export type NestedType = z.output<typeof nestedType>;
+
+/**
+ * A policy, flat (`{name, type: "step", metric, adjustment_type, steps}`) or nested
+ * (`{name, type: {name, enabled?, metric, adjustment_type, steps}}`, the SDK's
+ * CreateAutoscaleConfigurationPolicyRequest). Loosely typed on purpose: validatePolicy names the
+ * rule a policy breaks; which form, and whether its parts agree, is decided by the route.
+ */
+export const policyBody = z.strictObject({
+  name: z.string().max(255).optional(),
+  type: stringOrObject(z.string().max(64), nestedType).optional(),
+  ...policyFields,
 });
 export type PolicyBody = z.output<typeof policyBody>;
 
@@ -37,11 +52,13 @@ export const configFields = {
   master: refBody.optional(),
   /** The later API generation's spelling of `master`. */
   template: refBody.optional(),
+  /** The SDK's form: `create_args.template` is the master (ROMs are not implemented). */
+  create_args: z.strictObject({ template: refBody.optional() }).optional(),
   policies: z.array(policyBody).max(MAX_ITEMS).optional(),
 };
 
-/** `POST /services/{uuid}/autoscale`: the group is the path's. */
-export const configBody = z.strictObject(configFields);
+/** `POST /services/{uuid}/autoscale`: the group is the path's; the SDK repeats its uuid in the body. */
+export const configBody = z.strictObject({ uuid: refBody.shape.uuid, ...configFields });
 export type ConfigBody = z.output<typeof configBody>;
 
 /** `POST /services/autoscale` items: the group is named in the item. */
@@ -88,16 +105,12 @@ export function oneOrMany<S extends z.ZodType>(
   const many = z.array(item).min(1).max(MAX_ITEMS).transform((items) => ({ items, many: true }));
   const one = item.transform((x) => ({ items: [x], many: false }));
   const none = z.null().transform(() => ({ items: null, many: true }));
-  return async (c, next) => {
-    const text = (await c.req.text()).trim();
-    let isArray = false;
-    try {
-      isArray = Array.isArray(JSON.parse(text));
-    } catch {
-      // jsonBody answers malformed JSON.
-    }
-    const empty = text === "" && options.optional === true;
+  // The one body reader (src/http/body.ts): only 0 bytes or JSON whitespace is an empty body.
+  return declaresBody(async (c, next) => {
+    const r = parseJson(await readBody(c), { optional: options.optional === true });
+    const isArray = r.ok && Array.isArray(r.value); // jsonBody answers a body that is not JSON
+    const empty = r.ok && r.empty;
     const schema = empty ? none : isArray ? many : one;
     return jsonBody(schema as z.ZodType, empty ? { emptyAs: null } : {})(c as Parameters<ReturnType<typeof jsonBody>>[0], next);
-  };
+  });
 }

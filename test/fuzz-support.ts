@@ -1,0 +1,225 @@
+// Raw requests (any method, bytes, framing) and the shared generators and checks of the fuzz
+// suites (test/fuzz-<dialect>.test.ts) and the http-* regression suites. docs/security.md.
+import { SELF, createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import fc from "fast-check";
+import { expect, inject } from "vitest";
+import { app } from "../src/app";
+import type { Call } from "./helpers";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** `npm run fuzz` (scripts/fuzz.mjs → vitest.config.ts `provide`): the seed and runs of a longer run. */
+    fuzz: { seed?: number; runs?: number };
+  }
+}
+
+const BASE = "http://scalegate.test";
+
+export type Framing = "length" | "chunked" | "none";
+
+export interface RawRequest {
+  method: string;
+  /** Path and query, sent as is (percent-encoding included). */
+  path: string;
+  headers?: Record<string, string>;
+  body?: Uint8Array | string | null;
+  /** `length`: a fixed body (Content-Length); `chunked`: a stream in two chunks (no length); `none`: no body. */
+  framing?: Framing;
+}
+
+const bytesOf = (b: Uint8Array | string) => (typeof b === "string" ? new TextEncoder().encode(b) : b);
+
+function streamOf(bytes: Uint8Array): ReadableStream<Uint8Array> {
+  const cut = bytes.length >> 1;
+  return new ReadableStream({
+    start(ctl) {
+      if (cut > 0) ctl.enqueue(bytes.slice(0, cut));
+      ctl.enqueue(bytes.slice(cut));
+      ctl.close();
+    },
+  });
+}
+
+async function asCall(res: Response): Promise<Call> {
+  const text = await res.text();
+  let body: any = null;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    body = text;
+  }
+  return { status: res.status, headers: res.headers, text, body };
+}
+
+/**
+ * Sends a request as a client would put it on the wire. Through the Worker's fetch (SELF), except
+ * a GET or HEAD with a body: the runtime's `Request` refuses to build one, so it is a POST request
+ * that says it is a GET, handed to the app's fetch (what the app sees when such a request arrives
+ * over HTTP, as with `curl -X GET --data-binary`).
+ */
+export async function send(r: RawRequest): Promise<Call> {
+  const framing: Framing = r.body === undefined || r.body === null ? "none" : (r.framing ?? "length");
+  const headers: Record<string, string> = { ...(r.headers ?? {}) };
+  const bytes = framing === "none" ? null : bytesOf(r.body!);
+  const body = bytes === null ? undefined : framing === "chunked" ? streamOf(bytes) : bytes;
+  const method = r.method.toUpperCase();
+  if ((method === "GET" || method === "HEAD") && body !== undefined) {
+    if (framing === "length") headers["Content-Length"] = String(bytes!.length);
+    const post = new Request(BASE + r.path, { method: "POST", headers, body });
+    const asGet = new Proxy(post, {
+      get: (target, prop) => {
+        if (prop === "method") return method;
+        const v = Reflect.get(target, prop, target);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+    const ctx = createExecutionContext();
+    const res = await app.fetch(asGet, env, ctx);
+    await waitOnExecutionContext(ctx);
+    return asCall(res);
+  }
+  return asCall(await SELF.fetch(BASE + r.path, { method, headers, body }));
+}
+
+// ------------------------------------------------------------------ dialect error shapes
+
+export type Dialect = "elastisys" | "kraftcloud" | "quilt" | "hooks" | "providers" | "generic";
+
+export function dialectOf(path: string): Dialect {
+  const p = path.split("?")[0];
+  const under = (prefix: string) => p === prefix || p.startsWith(prefix + "/");
+  if (under("/cloudpools")) return "elastisys";
+  if (under("/v1")) return "kraftcloud";
+  if (under("/api/elasticity")) return "quilt";
+  if (under("/hooks")) return "hooks";
+  if (under("/providers")) return "providers";
+  return "generic";
+}
+
+const isStr = (v: unknown) => typeof v === "string" && v.length > 0;
+
+/**
+ * Asserts the documented error body of the dialect of `path` (docs/security.md, "Error shapes").
+ * A /v1 answer of 200/207-like envelopes with item errors is checked by the KraftCloud suites.
+ */
+export function expectDialectError(path: string, r: Call, what = ""): void {
+  const ctx = `${what} → ${r.status} ${r.text.slice(0, 300)}`;
+  expect(r.headers.get("Content-Type") ?? "", ctx).toMatch(/^application\/json/);
+  expect(r.body, ctx).toBeTypeOf("object");
+  expect(r.body, ctx).not.toBeNull();
+  const b = r.body;
+  switch (dialectOf(path)) {
+    case "elastisys":
+      expect(Object.keys(b).sort(), ctx).toEqual(["detail", "message"]);
+      expect(isStr(b.message) && typeof b.detail === "string", ctx).toBe(true);
+      return;
+    case "kraftcloud":
+      if (b.status === "error" && Array.isArray(b.errors)) {
+        expect(Object.keys(b).sort(), ctx).toEqual(["errors", "message", "status"]);
+        expect(isStr(b.message), ctx).toBe(true);
+        expect(b.errors, ctx).toEqual([{ status: r.status }]);
+      } else {
+        // A per-item answer: the envelope with every item an error.
+        expect(b.status, ctx).toBe("error");
+        expect(b.data, ctx).toBeTypeOf("object");
+        for (const items of Object.values(b.data as Record<string, any[]>)) for (const it of items) expect(it.status, ctx).toBe("error");
+      }
+      return;
+    case "quilt":
+      expect(isStr(b.error) && isStr(b.error_code), ctx).toBe(true);
+      expect("request_id" in b, ctx).toBe(true);
+      return;
+    case "hooks":
+    case "generic":
+      expect(isStr(b.error) && isStr(b.message), ctx).toBe(true);
+      return;
+    case "providers":
+      expect(isStr(b.error) && isStr(b.message), ctx).toBe(true);
+      expect("request_id" in b, ctx).toBe(true);
+      return;
+  }
+}
+
+// ------------------------------------------------------------------ seeds and sizes
+
+/** `FUZZ_SEED`/`FUZZ_RUNS` from `npm run fuzz` (vitest.fuzz.config.ts provides them); fixed in `npm test`. */
+export function fuzzParams(defaultRuns: number): { seed: number; numRuns: number } {
+  let seed = 9;
+  let numRuns = defaultRuns;
+  const given = inject("fuzz");
+  if (given?.seed !== undefined) seed = given.seed;
+  if (given?.runs !== undefined) numRuns = given.runs;
+  return { seed, numRuns };
+}
+
+// ------------------------------------------------------------------ generators
+
+/** JSON values of the wrong type for any field, and numbers at and beyond every bound. */
+export const hostileNumber = fc.constantFrom<unknown>(
+  0, -0, 1, -1, 0.5, -0.5, 1e-7, 2 ** 31 - 1, 2 ** 31, -(2 ** 31) - 1, 2 ** 32, 2 ** 53 - 1, 2 ** 53 + 1, -(2 ** 53) - 1, Number.MAX_VALUE, 1e308,
+  "NaN", "Infinity", "-Infinity", "1e309", "0x10", "1_000", " 1", "1 ", "", "null", "true", "-0",
+);
+export const wrongType = fc.oneof(
+  hostileNumber,
+  fc.constantFrom<unknown>(null, true, false, [], {}, [1], { a: 1 }, "x".repeat(300), "\u0000", "\u00a0", "☃", "𝔘", "\ud800"),
+  fc.string({ maxLength: 20 }),
+  fc.integer(),
+  fc.double(),
+);
+
+/** A JSON text with numbers written the way JSON.stringify cannot (1e309, -0, 2^53+1 as digits). */
+export const numberLiteral = fc.constantFrom("1e309", "-1e309", "-0", "9007199254740993", "-9007199254740993", "1.0", "1E2", "0.0000001", "123456789012345678901234567890", "-0.0");
+
+/** Mutates one field of a valid body: a wrong type, a removed key, an unknown key. */
+export function mutated(valid: Record<string, unknown>): fc.Arbitrary<unknown> {
+  const keys = Object.keys(valid);
+  const withField = keys.length
+    ? fc.tuple(fc.constantFrom(...keys), wrongType).map(([k, v]) => ({ ...valid, [k]: v }))
+    : wrongType.map((v) => ({ x: v }));
+  const without = keys.length ? fc.constantFrom(...keys).map((k) => Object.fromEntries(Object.entries(valid).filter(([x]) => x !== k))) : fc.constant({});
+  const unknown = fc.tuple(fc.constantFrom("zz", "__proto__", "constructor", "", "Name", " name"), wrongType).map(([k, v]) => ({ ...valid, [k]: v }));
+  return fc.oneof({ weight: 4, arbitrary: withField }, { weight: 1, arbitrary: without }, { weight: 1, arbitrary: unknown });
+}
+
+/** Raw bodies that are not (or not quite) JSON. */
+export const hostileRaw = fc.oneof(
+  fc.constantFrom<string | Uint8Array>(
+    "",
+    " \n\t\r",
+    "\u00a0",
+    "\u2028",
+    "\u3000",
+    "\ufeff",
+    "\ufeff{}",
+    "{}\u00a0",
+    "null",
+    "[]",
+    "{",
+    '{"a":1,"a":2}',
+    '{"__proto__":{"x":1}}',
+    "[".repeat(5000) + "]".repeat(5000),
+    '{"a":'.repeat(3000) + "1" + "}".repeat(3000),
+    new Uint8Array([0xff, 0xfe, 0x7b, 0x7d]),
+    new Uint8Array([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xc3, 0x28, 0x22, 0x7d]),
+    new Uint8Array([0xef, 0xbb, 0xbf]),
+    "x".repeat(64 * 1024 + 1),
+  ),
+  fc.string({ maxLength: 40 }),
+  fc.uint8Array({ maxLength: 40 }),
+);
+
+/** Path parameters: long, unicode, percent-encoded slashes and dots, empty. */
+export const hostileSegment = fc.oneof(
+  fc.constantFrom("", "%2F", "a%2Fb", "..", "%2e%2e", "a%00b", "%", "%zz", "x".repeat(300), "%E2%98%83", "☃", "ÄÖ", "a b", "a%20b", "-", ".", "A", "autoscale", "%F0%9F%94%A5", "00000000-0000-0000-0000-000000000000"),
+  fc.string({ minLength: 1, maxLength: 12 }).map(encodeURIComponent),
+);
+
+export const anyMethod = fc.constantFrom("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
+export const anyFraming = fc.constantFrom<Framing>("length", "chunked");
+export const anyContentType = fc.constantFrom<string | undefined>(undefined, "application/json", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/json; charset=utf-16", "application/octet-stream", "", "*/*");
+
+/** Query strings that no route takes, or takes with a bad value. */
+export const hostileQuery = fc.constantFrom("", "?", "?zz=1", "?zz", "?=1", "?limit=1&limit=2", "?details=maybe", "?format=xml", "?%00=1", "?a=%zz", "?__proto__=1", "?limit=1e309", "?details=true&zz=1");
+
+/** Some request as JSON bytes (for the valid-looking path). */
+export const json = (v: unknown) => JSON.stringify(v);
