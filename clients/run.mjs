@@ -21,7 +21,9 @@ const clients = chosen.length ? chosen : ALL;
 
 /** `npm ci` in a client folder that has no node_modules yet (a fresh clone). */
 function install(dir) {
-  if (existsSync(path.join(dir, "node_modules"))) return true;
+  const pkg = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8"));
+  const deps = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies });
+  if (deps.length === 0 || existsSync(path.join(dir, "node_modules"))) return true;
   console.log(`\n[clients] npm ci in ${path.relative(process.cwd(), dir) || dir}`);
   // The folder's own .npmrc applies (legacy-peer-deps for the Unikraft SDK).
   const r = spawnSync("npm", ["ci", "--no-audit", "--no-fund"], { cwd: dir, stdio: "inherit", env: { ...process.env, CI: "true" } });

@@ -33,7 +33,6 @@ const describeExchange = (e) =>
  * the call made; otherwise its result is returned for the test to check.
  */
 export async function sdk(recorder, label, call) {
-  const before = recorder.log.length;
   const mark = recorder.log[recorder.log.length - 1];
   try {
     return await call();
@@ -42,7 +41,7 @@ export async function sdk(recorder, label, call) {
     const exchanges = recorder.log.slice(Math.max(0, start), recorder.log.length);
     const detail = [
       `${label}: the SDK threw ${err?.name ?? "an error"}: ${err?.message}` + (err?.status !== undefined ? ` (status ${err.status})` : ""),
-      exchanges.length ? `requests of this call:\n${exchanges.map(describeExchange).join("\n")}` : `no request was sent (log had ${before})`,
+      exchanges.length ? `requests of this call:\n${exchanges.map(describeExchange).join("\n")}` : "no request was sent",
     ].join("\n");
     const e = new Error(detail);
     e.cause = err;
@@ -77,4 +76,21 @@ export async function eventually(read, done, { timeoutMs = 20_000, what = "the c
     if (Date.now() > deadline) assert.fail(`${what} did not hold within ${timeoutMs / 1000} s; last value: ${JSON.stringify(last).slice(0, 800)}`);
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/**
+ * Runs every step even when one fails (creating three instances: the third is tried when the
+ * first is refused), then fails with all the failures.
+ */
+export async function everyStep(steps) {
+  const failures = [];
+  for (const step of steps) {
+    try {
+      await step();
+    } catch (err) {
+      failures.push(err);
+    }
+  }
+  if (failures.length === 1) throw failures[0];
+  if (failures.length > 1) throw new Error(failures.map((f, i) => `(${i + 1}) ${f.message}`).join("\n\n"));
 }

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { UnikraftCloud, UnikraftCloudError, collect } from "@unikraft/cloud";
 import { unique, useGateway } from "../../harness/gateway.mjs";
-import { eventually, expectModel, expectSuccess, recordingFetch, sdk } from "../lib/support.mjs";
+import { eventually, everyStep, expectModel, expectSuccess, recordingFetch, sdk } from "../lib/support.mjs";
 
 describe("@unikraft/cloud idiomatic layer (UnikraftCloud)", () => {
   let gw;
@@ -54,16 +54,14 @@ describe("@unikraft/cloud idiomatic layer (UnikraftCloud)", () => {
 
   it("instances.create (two)", async () => {
     need("group");
-    const made = [];
-    for (const [key, name] of [["a", `${group}-a`], ["b", `${group}-b`]]) {
-      const inst = await call(`instances.create ${name}`, () => ukc.instances.create({ name, image: "nginx:latest", memory_mb: 128, service_group: { uuid: s.group } }));
-      s[key] = inst.uuid; // kept for the next steps before any check
-      made.push([name, inst]);
-    }
-    for (const [name, inst] of made) {
-      expectModel(inst, "Instance", name);
-      assert.equal(inst.name, name);
-    }
+    await everyStep(
+      [["a", `${group}-a`], ["b", `${group}-b`]].map(([key, name]) => async () => {
+        const inst = await call(`instances.create ${name}`, () => ukc.instances.create({ name, image: "nginx:latest", memory_mb: 128, service_group: { uuid: s.group } }));
+        s[key] = inst.uuid; // kept for the next steps before any check
+        expectModel(inst, "Instance", name);
+        assert.equal(inst.name, name);
+      }),
+    );
   });
 
   it("instances.list", async () => {

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { AutoscaleApi, InstancesApi, ServicesApi } from "@unikraft/cloud/api/platform";
 import { unique, useGateway } from "../../harness/gateway.mjs";
-import { eventually, expectModel, expectSuccess, recordingFetch, sdk } from "../lib/support.mjs";
+import { eventually, everyStep, expectModel, expectSuccess, recordingFetch, sdk } from "../lib/support.mjs";
 
 describe("@unikraft/cloud plumbing layer", () => {
   let gw;
@@ -39,19 +39,17 @@ describe("@unikraft/cloud plumbing layer", () => {
   // ------------------------------------------------------------------------------- services
 
   it("ServicesApi.createServiceGroup (two groups)", async () => {
-    const answers = [];
-    for (const [key, name] of [["web", web], ["api", api]]) {
-      const res = await call(`createServiceGroup ${name}`, () =>
-        services.createServiceGroup({ body: { name, services: [{ port: 443, destination_port: 8080, handlers: ["tls", "http"] }] } }),
-      );
-      s[key] = res.data?.service_groups?.[0]?.uuid; // kept for the next steps before any check
-      answers.push([name, res]);
-    }
-    for (const [name, res] of answers) {
-      const [group] = expectSuccess(res, "CreateServiceGroupResponse", "service_groups");
-      expectModel(group, "ServiceGroup", `${name}: data.service_groups[0]`);
-      assert.equal(group.name, name);
-    }
+    await everyStep(
+      [["web", web], ["api", api]].map(([key, name]) => async () => {
+        const res = await call(`createServiceGroup ${name}`, () =>
+          services.createServiceGroup({ body: { name, services: [{ port: 443, destination_port: 8080, handlers: ["tls", "http"] }] } }),
+        );
+        s[key] = res.data?.service_groups?.[0]?.uuid; // kept for the next steps before any check
+        const [group] = expectSuccess(res, "CreateServiceGroupResponse", "service_groups");
+        expectModel(group, "ServiceGroup", `${name}: data.service_groups[0]`);
+        assert.equal(group.name, name);
+      }),
+    );
   });
 
   it("ServicesApi.getServiceGroups (all, and filtered by uuid and by name)", async () => {
@@ -80,23 +78,21 @@ describe("@unikraft/cloud plumbing layer", () => {
 
   it("InstancesApi.createInstance (three instances in the group)", async () => {
     need("web");
-    const answers = [];
-    for (const [key, name, extra] of [
-      ["i0", `${web}-0`, { vcpus: 1, image: "nginx:latest" }],
-      ["i1", `${web}-1`, { image: { url: "nginx:latest" } }],
-      ["i2", `${web}-2`, { image: "nginx:latest", autostart: false }],
-    ]) {
-      const res = await call(`createInstance ${name}`, () =>
-        instances.createInstance({ body: { name, memory_mb: 128, service_group: { uuid: s.web }, ...extra } }),
-      );
-      s[key] = res.data?.instances?.[0]?.uuid; // kept for the next steps before any check
-      answers.push([name, res]);
-    }
-    for (const [name, res] of answers) {
-      const [inst] = expectSuccess(res, "CreateInstanceResponse", "instances");
-      expectModel(inst, "Instance", `${name}: data.instances[0]`);
-      assert.equal(inst.name, name);
-    }
+    await everyStep(
+      [
+        ["i0", `${web}-0`, { vcpus: 1, image: "nginx:latest" }],
+        ["i1", `${web}-1`, { image: { url: "nginx:latest" } }],
+        ["i2", `${web}-2`, { image: "nginx:latest", autostart: false }],
+      ].map(([key, name, extra]) => async () => {
+        const res = await call(`createInstance ${name}`, () =>
+          instances.createInstance({ body: { name, memory_mb: 128, service_group: { uuid: s.web }, ...extra } }),
+        );
+        s[key] = res.data?.instances?.[0]?.uuid; // kept for the next steps before any check
+        const [inst] = expectSuccess(res, "CreateInstanceResponse", "instances");
+        expectModel(inst, "Instance", `${name}: data.instances[0]`);
+        assert.equal(inst.name, name);
+      }),
+    );
   });
 
   it("InstancesApi.getInstances (all, filtered by uuid, by name, count, details=false)", async () => {
