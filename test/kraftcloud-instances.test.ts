@@ -36,6 +36,9 @@ describe("POST /v1/instances", () => {
       state: "starting",
       image: "user/app:latest",
       memory_mb: 128,
+      vcpus: 1,
+      restart_policy: "never",
+      type: "micro",
       service_group: { uuid: gUuid, name: "web" },
     });
     const uuid = one(r).uuid;
@@ -89,7 +92,7 @@ describe("POST /v1/instances", () => {
     expect((await newInstance(t, "g", { features: [] })).scale_to_zero).toBeUndefined();
   });
 
-  it("a name already used in the tenant — same group, another group, a pool machine — is 409, error 23, nothing changed", async () => {
+  it("a name already used in the tenant — same group, another group, a pool machine — is 200, error 23, nothing changed", async () => {
     const t = await newTenant("in-dup");
     await slowService(t, "g1");
     await slowService(t, "g2");
@@ -98,20 +101,20 @@ describe("POST /v1/instances", () => {
     const poolMachine = (await t.api.get("/v1/instances")).body.data.instances.find((i: any) => i.name !== "taken");
     for (const [group, name] of [["g1", "taken"], ["g2", "taken"], ["g1", poolMachine.name]]) {
       const r = await expectNoChange(t, ["g1", "g2"], () => t.api.post("/v1/instances", { name, image: "a/b", service_group: { name: group } }));
-      const item = expectSingleError(r, "instances", 409, 23, `instance '${name}' already exists`);
+      const item = expectSingleError(r, "instances", 23, `instance '${name}' already exists`);
       expect(item.name).toBe(name);
     }
   });
 
   const refs: [string, number, number, (o: Tenant) => Promise<object>, string][] = [
-    ["an unknown group name", 404, 8, async () => ({ name: "nope" }), "not found"],
-    ["an unknown group uuid", 404, 8, async () => ({ uuid: UNKNOWN_UUID }), UNKNOWN_UUID],
-    ["another tenant's group uuid", 404, 8, async (o) => ({ uuid: await slowService(o, "theirs") }), "not found"],
-    ["another tenant's group name", 404, 8, async (o) => (await slowService(o, "theirs2"), { name: "theirs2" }), "not found"],
-    ["both uuid and name", 400, 7, async () => ({ uuid: UNKNOWN_UUID, name: "g" }), "exactly one"],
-    ["neither uuid nor name", 400, 7, async () => ({}), "exactly one"],
-    ["a name as uuid", 400, 7, async () => ({ uuid: "g" }), "Invalid uuid 'g'"],
-    ["a name no group can have", 400, 7, async () => ({ name: "a/b" }), "Invalid name 'a/b'"],
+    ["an unknown group name", 200, 8, async () => ({ name: "nope" }), "not found"],
+    ["an unknown group uuid", 200, 8, async () => ({ uuid: UNKNOWN_UUID }), UNKNOWN_UUID],
+    ["another tenant's group uuid", 200, 8, async (o) => ({ uuid: await slowService(o, "theirs") }), "not found"],
+    ["another tenant's group name", 200, 8, async (o) => (await slowService(o, "theirs2"), { name: "theirs2" }), "not found"],
+    ["both uuid and name", 200, 7, async () => ({ uuid: UNKNOWN_UUID, name: "g" }), "exactly one"],
+    ["neither uuid nor name", 200, 7, async () => ({}), "exactly one"],
+    ["a name as uuid", 200, 7, async () => ({ uuid: "g" }), "Invalid uuid 'g'"],
+    ["a name no group can have", 200, 7, async () => ({ name: "a/b" }), "Invalid name 'a/b'"],
   ];
   it.each(refs)("service_group: %s → %i, error %i, nothing changed", async (_case, http, code, ref, mentions) => {
     const t = await newTenant("in-ref");
@@ -119,24 +122,25 @@ describe("POST /v1/instances", () => {
     await slowService(t, "g");
     const service_group = await ref(other);
     const r = await expectNoChange(t, ["g"], () => t.api.post("/v1/instances", { image: "a/b", service_group }));
-    expectSingleError(r, "instances", http, code, mentions);
+    expect(http).toBe(200);
+    expectSingleError(r, "instances", code, mentions);
   });
 
-  it.each(["Web", "a_b", "-a", "a-", "a".repeat(64), ""])("instance name %j → 400, error 7, nothing changed", async (name) => {
+  it.each(["Web", "a_b", "-a", "a-", "a".repeat(64), ""])("instance name %j → 200, error 7, nothing changed", async (name) => {
     const t = await newTenant("in-name");
     await slowService(t, "g");
     const r = await expectNoChange(t, ["g"], () => t.api.post("/v1/instances", { name, image: "a/b", service_group: { name: "g" } }));
-    expectSingleError(r, "instances", 400, 7, `Invalid name '${name}'`);
+    expectSingleError(r, "instances", 7, `Invalid name '${name}'`);
   });
 
-  it("scale_to_zero and features ['scale-to-zero'] together → 400, error 7", async () => {
+  it("scale_to_zero and features ['scale-to-zero'] together → 200, error 7", async () => {
     const t = await newTenant("in-s2z-both");
     await slowService(t, "g");
     const body = { image: "a/b", service_group: { name: "g" }, scale_to_zero: { policy: "on" }, features: ["scale-to-zero"] };
-    expectSingleError(await expectNoChange(t, ["g"], () => t.api.post("/v1/instances", body)), "instances", 400, 7, "deprecated");
+    expectSingleError(await expectNoChange(t, ["g"], () => t.api.post("/v1/instances", body)), "instances", 7, "deprecated");
   });
 
-  it("a group at its max size (autoscale max_size 1): starting another instance is 400, error 29", async () => {
+  it("a group at its max size (autoscale max_size 1): starting another instance is 200, error 29", async () => {
     const t = await newTenant("in-max");
     await slowService(t, "g");
     const master = await newInstance(t, "g", { name: "master" });
@@ -144,9 +148,9 @@ describe("POST /v1/instances", () => {
     const ctx = { tenantId: t.tenant, group: "g", dialect: "kraftcloud" as const, requestId: "test" };
     expect((await s.configureAutoscale(ctx, { master: { uuid: master.uuid }, min_size: 1, max_size: 1 })).ok).toBe(true);
     const r = await expectNoChange(t, ["g"], () => t.api.post("/v1/instances", { image: "a/b", service_group: { name: "g" } }));
-    expectSingleError(r, "instances", 400, 29, "max size 1");
+    expectSingleError(r, "instances", 29, "max size 1");
     const stopped = await newInstance(t, "g", { autostart: false });
-    expectSingleError(await t.api.put(`/v1/instances/${stopped.uuid}/start`), "instances", 400, 29, "max size 1");
+    expectSingleError(await t.api.put(`/v1/instances/${stopped.uuid}/start`), "instances", 29, "max size 1");
   });
 });
 
@@ -182,19 +186,19 @@ describe("GET /v1/instances", () => {
 });
 
 describe("GET /v1/instances/{uuid}", () => {
-  it("a name in the path → 400 (7); unknown, another tenant's → 404 (8)", async () => {
+  it("a name in the path → 200 (7); unknown, another tenant's → 200 (8)", async () => {
     const t = await newTenant("in-get");
     const other = await newTenant("in-get-o");
     await slowService(other, "g");
     const theirs = await newInstance(other, "g", { name: "x" });
-    expectSingleError(await t.api.get("/v1/instances/x"), "instances", 400, 7, "Invalid uuid 'x'");
-    expectSingleError(await t.api.get(`/v1/instances/${UNKNOWN_UUID}`), "instances", 404, 8, UNKNOWN_UUID);
+    expectSingleError(await t.api.get("/v1/instances/x"), "instances", 7, "Invalid uuid 'x'");
+    expectSingleError(await t.api.get(`/v1/instances/${UNKNOWN_UUID}`), "instances", 8, UNKNOWN_UUID);
     const r = await expectNoChange(other, ["g"], () => t.api.get(`/v1/instances/${theirs.uuid}`));
-    expectSingleError(r, "instances", 404, 8);
+    expectSingleError(r, "instances", 8);
     for (const action of ["start", "stop"]) {
-      expectSingleError(await expectNoChange(other, ["g"], () => t.api.put(`/v1/instances/${theirs.uuid}/${action}`)), "instances", 404, 8);
+      expectSingleError(await expectNoChange(other, ["g"], () => t.api.put(`/v1/instances/${theirs.uuid}/${action}`)), "instances", 8);
     }
-    expectSingleError(await expectNoChange(other, ["g"], () => t.api.del(`/v1/instances/${theirs.uuid}`)), "instances", 404, 8);
+    expectSingleError(await expectNoChange(other, ["g"], () => t.api.del(`/v1/instances/${theirs.uuid}`)), "instances", 8);
     expect((await get(other, theirs.uuid)).state).toBe("starting");
   });
 });
@@ -211,7 +215,8 @@ describe("lifecycle and states", () => {
     expect(one(await t.api.put(`/v1/instances/${inst.uuid}/start`))).toMatchObject({ state: "running", previous_state: "running" });
     expect(one(await t.api.put(`/v1/instances/${inst.uuid}/stop`))).toEqual({ status: "success", uuid: inst.uuid, name: "life", state: "stopping", previous_state: "running" });
     expect((await get(t, inst.uuid)).state).toBe("stopping");
-    expectSingleError(await t.api.put(`/v1/instances/${inst.uuid}/start`), "instances", 400, 7, "stopping");
+    // Stopping again changes nothing (a start while stopping: kraftcloud-start-while-stopping.test.ts).
+    expect(one(await t.api.put(`/v1/instances/${inst.uuid}/stop`))).toMatchObject({ state: "stopping", previous_state: "stopping" });
     await advance(s, STOP_MS);
     const stopped = await get(t, inst.uuid);
     expect(stopped).toMatchObject({ state: "stopped", stopped_at: expect.stringMatching(ISO) });
@@ -233,8 +238,8 @@ describe("lifecycle and states", () => {
     const r = await t.api.del(`/v1/instances/${inst.uuid}`);
     expect(r.status, r.text).toBe(200);
     expect(one(r)).toEqual({ status: "success", uuid: inst.uuid, name: "bye", previous_state: "running" });
-    expectSingleError(await t.api.get(`/v1/instances/${inst.uuid}`), "instances", 404, 8);
-    expectSingleError(await t.api.del(`/v1/instances/${inst.uuid}`), "instances", 404, 8);
+    expectSingleError(await t.api.get(`/v1/instances/${inst.uuid}`), "instances", 8);
+    expectSingleError(await t.api.del(`/v1/instances/${inst.uuid}`), "instances", 8);
     expect(expectBatch(await t.api.get("/v1/instances"), "instances", "success")).toEqual([]);
     expect((await call("GET", "/cloudpools/g/pool", { token: t.token })).body.machines).toEqual([]);
     expect((await newInstance(t, "g", { name: "bye" })).uuid).not.toBe(inst.uuid);

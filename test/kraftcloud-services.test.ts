@@ -23,7 +23,7 @@ describe("POST /v1/services", () => {
     const r = await t.api.post("/v1/services", { name: "web", services: [{ port: 443 }, { port: 80 }, { port: 8080, destination_port: 3000 }] });
     const [item] = expectBatch(r, "service_groups", "success");
     const uuid = await groupUuid(t.tenant, "web");
-    expect(item).toEqual({ status: "success", uuid, name: "web", soft_limit: 1, hard_limit: 65535, domains: [] });
+    expect(item).toEqual({ status: "success", uuid, name: "web", created_at: expect.stringMatching(ISO), persistent: true, autoscale: false, soft_limit: 1, hard_limit: 65535, domains: [] });
     const g = await t.api.get(`/v1/services/${uuid}`);
     expect(g.status, g.text).toBe(200);
     expect(g.body.status).toBe("success");
@@ -32,7 +32,7 @@ describe("POST /v1/services", () => {
       status: "success",
       uuid,
       name: "web",
-      created_at: expect.stringMatching(ISO),
+      created_at: item.created_at,
       persistent: true,
       autoscale: false,
       soft_limit: 1,
@@ -217,22 +217,22 @@ describe("GET /v1/services", () => {
 });
 
 describe("GET /v1/services/{uuid}", () => {
-  it("a name or anything not a UUID in the path → 400, item error 7 \"Invalid uuid '<x>'\"", async () => {
+  it("a name or anything not a UUID in the path → 200, item error 7 \"Invalid uuid '<x>'\"", async () => {
     const t = await newTenant("svc-get-bad");
     expectBatch(await t.api.post("/v1/services", { name: "web", services: [] }), "service_groups", "success");
     for (const x of ["web", "123", "0b5e2a8e-1111-4222-8333-44445555666", "0b5e2a8e11114222833344445555666g"]) {
-      const item = expectSingleError(await t.api.get(`/v1/services/${x}`), "service_groups", 400, 7, `Invalid uuid '${x}'`);
+      const item = expectSingleError(await t.api.get(`/v1/services/${x}`), "service_groups", 7, `Invalid uuid '${x}'`);
       expect(item.uuid).toBeUndefined();
     }
   });
 
-  it("an unknown uuid, another tenant's uuid → 404, item error 8; an uppercase uuid is the same uuid", async () => {
+  it("an unknown uuid, another tenant's uuid → 200, item error 8; an uppercase uuid is the same uuid", async () => {
     const t = await newTenant("svc-get-404");
     const other = await newTenant("svc-get-404-o");
     const [theirs] = expectBatch(await other.api.post("/v1/services", { name: "web", services: [] }), "service_groups", "success");
     const [mine] = expectBatch(await t.api.post("/v1/services", { name: "mine", services: [] }), "service_groups", "success");
-    expectSingleError(await t.api.get(`/v1/services/${UNKNOWN_UUID}`), "service_groups", 404, 8, UNKNOWN_UUID);
-    const item = expectSingleError(await t.api.get(`/v1/services/${theirs.uuid}`), "service_groups", 404, 8);
+    expectSingleError(await t.api.get(`/v1/services/${UNKNOWN_UUID}`), "service_groups", 8, UNKNOWN_UUID);
+    const item = expectSingleError(await t.api.get(`/v1/services/${theirs.uuid}`), "service_groups", 8);
     expect(item.uuid).toBe(theirs.uuid);
     const upper = await t.api.get(`/v1/services/${mine.uuid.toUpperCase()}`);
     expect(upper.status, upper.text).toBe(200);

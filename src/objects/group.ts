@@ -117,7 +117,7 @@ export class GroupObject extends DurableObject<Env> {
     return { ok: true, group: g, machines: [...this.#k.store.machines.values()] };
   }
 
-  async createService(ctx: CommandContext, service: ServiceSpec, provider?: pool.ConfigPatch["provider"]): Promise<CommandResult<{ uuid: string }>> {
+  async createService(ctx: CommandContext, service: ServiceSpec, provider?: pool.ConfigPatch["provider"]): Promise<CommandResult<{ uuid: string; createdAt: number }>> {
     const uuid = await groupUuid(ctx.tenantId, ctx.group);
     const request = provider ? { ...service, provider } : service;
     return this.#k.command(ctx, "service.create", request, (tx) => instances.createService(tx, uuid, service, provider), { creates: true });

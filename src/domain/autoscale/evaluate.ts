@@ -110,7 +110,8 @@ export function evaluatePolicy(policy: StepPolicy, metric: number, capacity: num
  */
 export function evaluate(policies: readonly StepPolicy[], input: EvaluationInput): Decision {
   const { metric, capacity, min_size, max_size } = input;
-  const evaluations = policies.map((p) => evaluatePolicy(p, metric, capacity));
+  // A disabled policy is kept in the configuration but takes no part.
+  const evaluations = policies.filter((p) => p.enabled !== false).map((p) => evaluatePolicy(p, metric, capacity));
 
   let winner: PolicyEvaluation | null = null;
   for (const e of evaluations)

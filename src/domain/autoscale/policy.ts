@@ -4,6 +4,12 @@
 export const ADJUSTMENT_TYPES = ["change", "exact", "percent"] as const;
 export type AdjustmentType = (typeof ADJUSTMENT_TYPES)[number];
 
+/**
+ * Other spellings of an adjustment type (the newer API generation's `percentage`, older docs'
+ * `absolute`): the same type, answered back as the client spelled it.
+ */
+export const ADJUSTMENT_ALIASES: Record<string, AdjustmentType> = { percentage: "percent", absolute: "exact" };
+
 /** KraftCloud: "You can define up to 8 autoscale policies per service." */
 export const MAX_POLICIES_PER_GROUP = 8;
 /** KraftCloud: "Each step policy can define up to 4 steps." */
@@ -30,6 +36,10 @@ export type StepPolicy = {
   metric: "cpu";
   adjustment_type: AdjustmentType;
   steps: StepPolicyStep[];
+  /** Set only when the client spelled adjustment_type by an alias (ADJUSTMENT_ALIASES). */
+  adjustment_type_spelling?: string;
+  /** Set only when false: a disabled policy is kept but not evaluated. */
+  enabled?: false;
 };
 
 /**
@@ -47,4 +57,5 @@ export type StepPolicyInput = {
   metric?: string;
   adjustment_type?: string;
   steps?: StepPolicyStepInput[];
+  enabled?: boolean;
 };

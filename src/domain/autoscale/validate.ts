@@ -2,6 +2,7 @@
 // message that names the rule (and the step, as steps[i], 0-based like the request array), so a
 // batch endpoint can answer one per-item error without re-deriving what went wrong.
 import {
+  ADJUSTMENT_ALIASES,
   ADJUSTMENT_TYPES,
   INT32_LIMIT,
   MAX_POLICIES_PER_GROUP,
@@ -20,6 +21,7 @@ export type PolicyRule =
   | "type_invalid"
   | "metric_invalid"
   | "adjustment_type_invalid"
+  | "enabled_invalid"
   | "already_exists"
   | "too_many_policies"
   | "steps_required"
@@ -41,6 +43,8 @@ export type PolicyValidation =
   | { ok: false; rule: PolicyRule; message: string; step?: number };
 
 export type ValidateOptions = {
+  /** Accept the ADJUSTMENT_ALIASES spellings (the KraftCloud surface; the seed's rules do not). */
+  aliases?: boolean;
   /**
    * Default false: a policy whose name exists is `already_exists` (KraftCloud error 23), as for
    * POST. With true the same-name policy is being replaced: it is not a conflict and does not
@@ -76,9 +80,15 @@ export function validatePolicy(
   if (input.type !== "step") return fail("type_invalid", `type must be "step", got ${JSON.stringify(input.type ?? null)}`);
   const metric = input.metric ?? "cpu";
   if (metric !== "cpu") return fail("metric_invalid", `metric must be "cpu", got ${JSON.stringify(metric)}`);
-  const adjustmentType = input.adjustment_type ?? "change";
+  const spelled = input.adjustment_type ?? "change";
+  const alias = options.aliases && Object.hasOwn(ADJUSTMENT_ALIASES, spelled) ? ADJUSTMENT_ALIASES[spelled] : undefined;
+  const adjustmentType = alias ?? spelled;
   if (!(ADJUSTMENT_TYPES as readonly string[]).includes(adjustmentType))
-    return fail("adjustment_type_invalid", `adjustment_type must be change, exact or percent, got ${JSON.stringify(adjustmentType)}`);
+    return fail(
+      "adjustment_type_invalid",
+      `adjustment_type must be change, exact or percent${options.aliases ? " (or percentage, absolute)" : ""}, got ${JSON.stringify(spelled)}`,
+    );
+  if (input.enabled !== undefined && typeof input.enabled !== "boolean") return fail("enabled_invalid", "enabled must be true or false");
 
   const clash = existing.some((p) => p.name === name);
   if (clash && !options.replace) return fail("already_exists", `a policy named '${name}' already exists`);
@@ -90,7 +100,15 @@ export function validatePolicy(
   if (!Array.isArray(checked)) return checked;
   return {
     ok: true,
-    policy: { name, type: "step", metric: "cpu", adjustment_type: adjustmentType as AdjustmentType, steps: checked },
+    policy: {
+      name,
+      type: "step",
+      metric: "cpu",
+      adjustment_type: adjustmentType as AdjustmentType,
+      steps: checked,
+      ...(alias ? { adjustment_type_spelling: spelled } : {}),
+      ...(input.enabled === false ? { enabled: false as const } : {}),
+    },
   };
 }
 

@@ -35,7 +35,7 @@ export function configureAutoscale(tx: GroupTx, input: AutoscaleInput): Result<{
   }
   const policies = [];
   for (const p of input.policies ?? []) {
-    const v = validatePolicy(p, policies);
+    const v = validatePolicy(p, policies, { aliases: true });
     if (!v.ok) return fail(v.rule === "already_exists" ? "ALREADY_EXISTS" : "INVALID", v.message);
     policies.push(v.policy);
   }
@@ -55,6 +55,8 @@ export function configureAutoscale(tx: GroupTx, input: AutoscaleInput): Result<{
   };
   // The master runs under autoscale (unless the group may sleep): start it when it is stopped.
   if (!isAllocated(master) && cfg.min_size > 0) {
+    // Not a deferred start (instances.ts): autoscale would count the master before it runs.
+    if (master.machineState === "TERMINATING") return fail("INVALID", `instance '${master.name}' is stopping; configure autoscale once it is stopped`);
     const started = startInstance(tx, master.id);
     if (!started.ok) return started;
   }
@@ -99,7 +101,7 @@ export function deleteAutoscale(tx: GroupTx): Result<{ draining: string[] }> {
 export function addPolicy(tx: GroupTx, input: StepPolicyInput): Result<{ name: string }> {
   const a = tx.group.autoscale;
   if (!a) return fail("AUTOSCALE_NOT_CONFIGURED", `autoscale is not configured for service group '${tx.group.name}'`);
-  const v = validatePolicy(input, a.policies);
+  const v = validatePolicy(input, a.policies, { aliases: true });
   if (!v.ok) return fail(v.rule === "already_exists" ? "ALREADY_EXISTS" : "INVALID", v.message);
   tx.setGroup({ autoscale: { ...a, policies: [...a.policies, v.policy] } });
   tx.op("autoscale.policy.create", { request: input, result: v.policy });
@@ -195,7 +197,8 @@ function traffic(tx: GroupTx, requests: number): boolean {
   const master = tx.machine(a.master);
   let woke = false;
   let held = a.heldRequests;
-  if (master && master.standby) {
+  // A master still stopping on its way to standby is woken by releaseHeld once it has stopped.
+  if (master && master.standby && master.machineState !== "TERMINATING") {
     const started = startInstance(tx, master.id);
     woke = started.ok;
   }

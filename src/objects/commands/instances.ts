@@ -6,7 +6,7 @@ import type { GroupTx } from "../tx";
 import { patchedProvider, type ConfigPatch } from "./pool";
 import { terminateTimer } from "../tx";
 
-export function createService(tx: GroupTx, uuid: string, service: ServiceSpec, providerPatch?: ConfigPatch["provider"]): Result<{ uuid: string }> {
+export function createService(tx: GroupTx, uuid: string, service: ServiceSpec, providerPatch?: ConfigPatch["provider"]): Result<{ uuid: string; createdAt: number }> {
   if (tx.store.group) return fail("ALREADY_EXISTS", `service group '${tx.ctx!.group}' already exists`);
   const ctx = tx.ctx!;
   const provider = providerPatch ? patchedProvider(tx, DEFAULT_CONFIG.provider, providerPatch) : { ok: true as const, provider: DEFAULT_CONFIG.provider };
@@ -17,7 +17,7 @@ export function createService(tx: GroupTx, uuid: string, service: ServiceSpec, p
   tx.registry();
   tx.timers.set("reconcile", tx.now + group.config.updatePeriodSeconds * 1000);
   tx.op("service.create", { request: providerPatch ? { ...service, provider: publicConfig(config).provider } : service, result: { uuid } });
-  return { ok: true, uuid };
+  return { ok: true, uuid, createdAt: group.createdAt };
 }
 
 /** KraftCloud refuses to delete a service group while instances are attached to it. */
@@ -86,7 +86,15 @@ export function startInstance(tx: GroupTx, id: string): Result<{ instance: Machi
   const m = instance(tx, id);
   if (!m) return fail("MACHINE_NOT_FOUND", `instance '${id}' not found`);
   if (isAllocated(m)) return { ok: true, instance: m }; // already starting or running
-  if (m.machineState === "TERMINATING") return fail("INVALID", `instance '${m.name}' is stopping; start it once it is stopped`);
+  if (m.machineState === "TERMINATING") {
+    // Stopping (or going to standby): remembered, and started by startWhenStopped once it has stopped.
+    if (g.desiredSize + 1 > g.maxSize) return fail("OUT_OF_RANGE", `starting instance '${m.name}' would exceed the group's max size ${g.maxSize}`);
+    if (!m.startWhenStopped) {
+      tx.store.putMachine({ ...m, standby: false, startWhenStopped: true });
+      tx.op("instance.start", { request: { uuid: m.uuid }, result: { uuid: m.uuid, name: m.name, whenStopped: true, wasStandby: m.standby } });
+    }
+    return { ok: true, instance: tx.machine(id)! };
+  }
   if (g.desiredSize + 1 > g.maxSize) return fail("OUT_OF_RANGE", `starting instance '${m.name}' would exceed the group's max size ${g.maxSize}`);
   tx.apply(tx.provider().start({ ...m, member: true }, tx.now));
   tx.setGroup({ desiredSize: g.desiredSize + 1 });
@@ -99,7 +107,14 @@ export function stopInstance(tx: GroupTx, id: string, standby = false): Result<{
   const g = tx.group;
   const m = instance(tx, id);
   if (!m) return fail("MACHINE_NOT_FOUND", `instance '${id}' not found`);
-  if (!isAllocated(m)) return { ok: true, instance: m }; // already stopping or stopped
+  if (!isAllocated(m)) {
+    // Already stopping or stopped; a start wanted after the stop is called off.
+    if (m.startWhenStopped) {
+      tx.store.putMachine({ ...m, startWhenStopped: false });
+      tx.op("instance.stop", { request: { uuid: m.uuid }, result: { uuid: m.uuid, name: m.name, startCalledOff: true } });
+    }
+    return { ok: true, instance: tx.machine(id)! };
+  }
   if (g.autoscale?.master === m.id && !standby && g.autoscale.min_size > 0) {
     return fail("INVALID", `instance '${m.name}' is the autoscale master; delete the autoscale configuration first`);
   }
@@ -142,4 +157,13 @@ export function deleteInstance(tx: GroupTx, id: string): Result<{ uuid: string; 
   tx.op("instance.delete", { request: { uuid: m.uuid }, result: { uuid: m.uuid, name: m.name, resetAutoscale: g.autoscale?.master === m.id } });
   tx.reconcile({ text: `instance ${m.name} deleted` });
   return { ok: true, uuid: m.uuid, name: m.name };
+}
+
+/** Lifecycle step: an instance whose start was asked for while it was stopping starts now that it has stopped. */
+export function startWhenStopped(tx: GroupTx, machineId: string): void {
+  const m = tx.machine(machineId);
+  if (!m?.startWhenStopped || m.machineState === "TERMINATING") return;
+  tx.store.putMachine({ ...m, startWhenStopped: false });
+  const r = startInstance(tx, m.id);
+  if (!r.ok) tx.op("instance.start", { request: { uuid: m.uuid }, result: { uuid: m.uuid, name: m.name, dropped: r.message } }, null);
 }

@@ -45,7 +45,8 @@ export function instanceTraffic(tx: GroupTx, requests: number): boolean {
   if (all.length === 0) return false;
   let woke = false;
   for (const m of all) {
-    if (m.standby && m.machineState === "TERMINATED" && startInstance(tx, m.id).ok) {
+    // One just going to standby is woken too: it starts again as soon as it has stopped.
+    if (m.standby && (m.machineState === "TERMINATED" || m.machineState === "TERMINATING") && startInstance(tx, m.id).ok) {
       woke = true;
       tx.op("scale_to_zero.wake", { result: { instance: m.uuid, name: m.name } }, null);
     }

@@ -9,22 +9,39 @@ import type { GroupState, Machine } from "../../domain/model";
 export type Identity = { uuid?: string; name?: string };
 
 /** A step as the spec's autoscale_policy_step: an unbounded side is left out (int32 only). */
+const stepJson = (p: StepPolicy) =>
+  p.steps.map((s) => ({
+    ...(s.lower_bound === null ? {} : { lower_bound: s.lower_bound }),
+    ...(s.upper_bound === null ? {} : { upper_bound: s.upper_bound }),
+    adjustment: s.adjustment,
+  }));
+
+/** A policy in both generations' terms: the flat fields, and `policy` (the SDK's AutoscalePolicy). */
 export function policyJson(p: StepPolicy) {
-  return {
-    status: "success",
-    name: p.name,
-    type: p.type,
-    metric: p.metric,
-    adjustment_type: p.adjustment_type,
-    steps: p.steps.map((s) => ({
-      ...(s.lower_bound === null ? {} : { lower_bound: s.lower_bound }),
-      ...(s.upper_bound === null ? {} : { upper_bound: s.upper_bound }),
-      adjustment: s.adjustment,
-    })),
-  };
+  return { status: "success", ...flatPolicy(p), policy: sdkPolicy(p) };
 }
 
-/** autoscale_config; a group without autoscale is `unconfigured`. */
+/** The flat fields (older generation), adjustment_type as the client spelled it. */
+function flatPolicy(p: StepPolicy) {
+  return { name: p.name, type: p.type, metric: p.metric, adjustment_type: p.adjustment_type_spelling ?? p.adjustment_type, steps: stepJson(p) };
+}
+
+/** The SDK's AutoscalePolicy. */
+function sdkPolicy(p: StepPolicy) {
+  return { name: p.name, enabled: p.enabled !== false, metric: p.metric, adjustment_type: p.adjustment_type_spelling ?? p.adjustment_type, steps: stepJson(p) };
+}
+
+/** A policy's UUID (the SDK's created policy item requires one): derived from its group and name, so stable. */
+export async function policyUuid(groupUuid: string, name: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`scalegate:policy:${groupUuid}:${name}`)));
+  const b = digest.slice(0, 16);
+  b[6] = (b[6] & 0x0f) | 0x80;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const hex = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** autoscale_config; a group without autoscale is `unconfigured`. The master is also `template` (the SDK's name). */
 export function configJson(g: GroupState, machines: Machine[]) {
   const a = g.autoscale;
   if (!a) return { status: "unconfigured", uuid: g.uuid, name: g.name, enabled: false };
@@ -39,10 +56,8 @@ export function configJson(g: GroupState, machines: Machine[]) {
     warmup_time_ms: a.warmup_time_ms,
     cooldown_time_ms: a.cooldown_time_ms,
     master: master ? { uuid: master.uuid, name: master.name } : {},
-    policies: a.policies.map(({ name, type, metric, adjustment_type, steps }) => {
-      const { status: _s, ...rest } = policyJson({ name, type, metric, adjustment_type, steps });
-      return rest;
-    }),
+    ...(master ? { template: { uuid: master.uuid, name: master.name } } : {}),
+    policies: a.policies.map((p) => ({ ...flatPolicy(p), enabled: p.enabled !== false })),
   };
 }
 

@@ -4,12 +4,13 @@
 // are thrown by the body validators; everything else is a per-item error in the envelope.
 import { Hono, type Context } from "hono";
 import { listGroups } from "../../db/ledger";
+import { groupUuid } from "../../domain/model";
 import { INT32_LIMIT, type StepPolicyInput } from "../../domain/autoscale";
-import { allowOnly } from "../../http/errors";
+import { allowOnly, badRequest } from "../../http/errors";
 import { jsonBody } from "../../http/body";
 import type { AppEnv } from "../../http/types";
 import { commandContext, groupStub } from "../groups";
-import { configJson, decisionJson, policyJson, type Identity } from "./autoscale-format";
+import { configJson, decisionJson, policyJson, policyUuid, type Identity } from "./autoscale-format";
 import {
   configBody,
   configItemBody,
@@ -21,7 +22,8 @@ import {
   type PolicyBody,
 } from "./autoscale-schemas";
 import { KC, batch, fromFailure, itemError, single, type Item } from "./envelope";
-import { groupByRef, groupByUuid, refBody } from "./refs";
+import { listQuery, pick, refsOf } from "./filters";
+import { groupByRef, groupByUuid, parseQuery, refBody } from "./refs";
 
 type C = Context<AppEnv>;
 
@@ -44,21 +46,51 @@ const POLICY_NAME_RE = /^[A-Za-z0-9._-]{1,255}$/;
 /** A policy's name as an item's identity, when it is a well-formed one. */
 const policyIdentity = (name: unknown) => (typeof name === "string" && POLICY_NAME_RE.test(name) ? { name } : {});
 
-const toPolicyInput = (p: PolicyBody): StepPolicyInput => defined({ ...p, steps: p.steps?.map(defined) });
+type PolicyInput = { ok: true; input: StepPolicyInput } | { ok: false; message: string };
+
+/**
+ * The flat or the nested form as one domain input. A flat policy without `type` is a step policy
+ * (the newer generation's AutoscalePolicy has no `type`: step is the only kind).
+ */
+function toPolicyInput(p: PolicyBody): PolicyInput {
+  const { type, ...flat } = p;
+  let input: StepPolicyInput;
+  if (type !== undefined && typeof type === "object") {
+    const beside = (["enabled", "metric", "adjustment_type", "steps"] as const).filter((k) => flat[k] !== undefined);
+    if (beside.length > 0) return { ok: false, message: `the nested form carries ${beside.join(", ")} inside type, not beside it` };
+    const { name: kind, ...rest } = type;
+    if (kind !== undefined && kind !== "step" && kind !== p.name) {
+      return { ok: false, message: `type.name '${kind}' is neither the policy's name ${JSON.stringify(p.name ?? null)} nor the kind 'step'` };
+    }
+    input = { name: p.name, type: "step", ...rest };
+  } else input = { ...flat, type: type ?? "step" };
+  return { ok: true, input: defined({ ...input, steps: input.steps?.map(defined) }) };
+}
 
 // ------------------------------------------------------------------------------ configurations
 
 async function configure(c: C, group: string, identity: Identity, body: ConfigBody, index: number | null): Promise<Item> {
-  const { master, template, policies, ...sizes } = body;
-  if (master && template) return itemError(KC.INVALID, "master and template name the same instance in two API generations: send one of them", identity);
-  const ref = master ?? template;
-  if (!ref) return itemError(KC.INVALID, "master is required: the instance autoscale clones, as {uuid} or {name}", identity);
-  if ((ref.uuid === undefined) === (ref.name === undefined)) return itemError(KC.INVALID, "name the master by exactly one of uuid or name", identity);
+  const { uuid, master, template, create_args, policies, ...sizes } = body;
+  // The SDK repeats the path's uuid in the body of the per-uuid form.
+  if (uuid !== undefined && uuid.toLowerCase() !== identity.uuid) {
+    return itemError(KC.INVALID, `uuid '${uuid}' in the body is not the service group of the path${identity.uuid ? ` ('${identity.uuid}')` : ""}`, identity);
+  }
+  const given = [master, template, create_args?.template].filter((r) => r !== undefined);
+  if (given.length > 1) return itemError(KC.INVALID, "master, template and create_args.template name the same instance in different API generations: send one of them", identity);
+  const ref = given[0];
+  if (!ref) return itemError(KC.INVALID, "master is required: the instance autoscale clones, as create_args.template (or template, or master) {uuid} or {name}", identity);
+  if ((ref.uuid === undefined) === (ref.name === undefined)) return itemError(KC.INVALID, "name the template by exactly one of uuid or name", identity);
   for (const field of ["warmup_time_ms", "cooldown_time_ms"] as const) {
     const v = sizes[field];
     if (v !== undefined && (v < 1 || v > INT32_LIMIT)) return itemError(KC.INVALID, `${field} ${v} must be between 1 and ${INT32_LIMIT}`, identity);
   }
-  const input = defined({ ...sizes, master: defined(ref) as { uuid: string } | { name: string }, policies: policies?.map(toPolicyInput) });
+  const inputs: StepPolicyInput[] = [];
+  for (const [i, p] of (policies ?? []).entries()) {
+    const r = toPolicyInput(p);
+    if (!r.ok) return itemError(KC.INVALID, `policies[${i}]: ${r.message}`, identity);
+    inputs.push(r.input);
+  }
+  const input = defined({ ...sizes, master: defined(ref) as { uuid: string } | { name: string }, policies: policies ? inputs : undefined });
   const stub = groupStub(c, group);
   const r = await stub.configureAutoscale(ctxOf(c, group, index), input);
   if (!r.ok) return fromFailure(r, identity);
@@ -96,11 +128,18 @@ autoscale.post("/services/autoscale", oneOrMany(configItemBody), async (c) => {
 
 autoscale.get("/services/autoscale", oneOrMany(refBody, { optional: true }), async (c) => {
   const { items } = c.req.valid("json");
-  if (items !== null) return batch(c, "service_groups", await eachGroup(c, items, (group, identity) => read(c, group, identity)));
-  // No body: every group of the tenant (unconfigured ones say so).
-  const rows = await listGroups(c.env.DB, c.get("tenantId"));
-  const out = await Promise.all(rows.map((r) => read(c, r.name, { uuid: r.uuid ?? undefined, name: r.name })));
-  return batch(c, "service_groups", out.filter((i) => i.status !== "error"));
+  const q = parseQuery(c, listQuery);
+  const refs = refsOf(q);
+  if (items !== null && (refs !== null || q.count !== undefined || q.from !== undefined)) {
+    throw badRequest("name the service groups in the query or in the body, not both", undefined, "body");
+  }
+  const brief = (i: Item): Item => (q.details === "false" && i.status !== "error" ? { status: i.status, uuid: i.uuid, name: i.name, enabled: i.enabled } : i);
+  if (items !== null) return batch(c, "service_groups", (await eachGroup(c, items, (group, identity) => read(c, group, identity))).map(brief));
+  // Every group of the tenant (unconfigured ones say so), or those the query names.
+  const tenant = c.get("tenantId");
+  const rows = await Promise.all((await listGroups(c.env.DB, tenant)).map(async (r) => ({ uuid: r.uuid ?? (await groupUuid(tenant, r.name)), name: r.name })));
+  const out = await Promise.all(pick(rows, q, "service group").map((p) => (p.ok ? read(c, p.row.name, p.row) : p.item)));
+  return batch(c, "service_groups", (refs ? out : out.filter((i) => i.status !== "error")).map(brief));
 });
 
 autoscale.delete("/services/autoscale", oneOrMany(refBody), async (c) => {
@@ -142,8 +181,13 @@ autoscale.post("/services/:uuid/autoscale/policies", oneOrMany(policyBody), asyn
   const stub = groupStub(c, g.group);
   const out: Item[] = [];
   for (const [i, p] of items!.entries()) {
-    const r = await stub.addPolicy(ctxOf(c, g.group, many ? i : null), toPolicyInput(p));
-    out.push(r.ok ? { status: "success", name: r.name } : fromFailure(r, policyIdentity(p.name)));
+    const input = toPolicyInput(p);
+    if (!input.ok) {
+      out.push(itemError(KC.INVALID, input.message, policyIdentity(p.name)));
+      continue;
+    }
+    const r = await stub.addPolicy(ctxOf(c, g.group, many ? i : null), input.input);
+    out.push(r.ok ? { status: "success", uuid: await policyUuid(g.identity.uuid!, r.name), name: r.name } : fromFailure(r, policyIdentity(p.name)));
   }
   return many ? batch(c, "policies", out) : single(c, "policies", out[0]);
 });

@@ -61,12 +61,18 @@ export function batch(c: Context<AppEnv>, kind: string, items: Item[]) {
 }
 
 /**
- * Single-target routes (`/{uuid}` paths): one item; an item error also sets the HTTP status, and
- * the body then carries the error fields of the spec's error response (`message`, `errors`) next
- * to the item.
+ * Single-target routes (`/{uuid}` paths): one item, answered like a batch of one. A per-item
+ * failure is HTTP 200 with top-level `status: "error"` and the item's numeric `error`, as the real
+ * API answers (the SDKs map code 8 to "not found" themselves); the top-level `message` repeats the
+ * item's. Only failures of the whole request are non-2xx: an Idempotency-Key reused for another
+ * request (422) and an unavailable group (503) keep their status.
  */
 export function single(c: Context<AppEnv>, kind: string, item: Item) {
   if (item.status !== "error") return c.json({ status: "success", data: { [kind]: [strip(item)] }, op_time_us: opTimeUs(c) }, 200);
-  const http = (item as { http?: ContentfulStatusCode }).http ?? 400;
-  return c.json({ status: "error", message: item.message, errors: [{ status: http }], data: { [kind]: [strip(item)] }, op_time_us: opTimeUs(c) }, http);
+  const http = (item as { http?: ContentfulStatusCode }).http ?? 200;
+  if (WHOLE_REQUEST.has(http)) return c.json({ status: "error", message: item.message, errors: [{ status: http }] }, http);
+  return c.json({ status: "error", message: item.message, data: { [kind]: [strip(item)] }, op_time_us: opTimeUs(c) }, 200);
 }
+
+/** HTTP statuses of failures that are about the whole request, not the item it names. */
+const WHOLE_REQUEST = new Set<number>([422, 503]);

@@ -27,6 +27,8 @@ export function kcState(m: Machine): KcState {
   }
 }
 
+export const DEFAULT_VCPUS = 1;
+
 export const iso = (ms: number) => new Date(ms).toISOString();
 
 /** Instances attached to a group (what blocks its deletion): members that run or are kept while stopped. */
@@ -67,7 +69,11 @@ export function instanceJson(m: Machine, g: { uuid: string; name: string }, crea
     name: m.name,
     created_at: iso(createdAt),
     state,
-    ...(m.spec ? { image: m.spec.image, memory_mb: m.spec.memoryMb } : {}),
+    ...(m.spec ? { image: m.spec.image, memory_mb: m.spec.memoryMb, vcpus: m.spec.vcpus ?? DEFAULT_VCPUS } : {}),
+    // What Scalegate does, in the SDK's terms: a stopped or crashed instance stays stopped until a
+    // start call (no restart policy), and every instance is a unikernel VM (`micro`).
+    restart_policy: "never",
+    type: "micro",
     service_group: { uuid: g.uuid, name: g.name },
     ...(m.privateIps[0] ? { private_ip: m.privateIps[0] } : {}),
     ...(m.launchtime !== null && state !== "stopped" && state !== "standby" ? { started_at: iso(m.launchtime) } : {}),

@@ -5,8 +5,7 @@ import type { Context } from "hono";
 import { z } from "zod";
 import { findGroupByUuid, findInstance } from "../../db/ledger";
 import type { Failure } from "../../domain/operations";
-import { describeIssue } from "../../http/body";
-import { badRequest } from "../../http/errors";
+import { checkQuery } from "../../http/query";
 import type { AppEnv } from "../../http/types";
 import { GROUP_NAME_RE } from "../groups";
 import { KC, fromFailure, itemError, type ItemError } from "./envelope";
@@ -38,17 +37,15 @@ export function oneOrMany<S extends z.ZodType>(item: S) {
   });
 }
 
-/** A query string checked like a body: unknown parameters and bad values are a 400 naming them. */
-export function parseQuery<S extends z.ZodType>(c: Ctx, schema: S): z.output<S> {
-  const q = schema.safeParse(c.req.query());
-  if (!q.success) {
-    const { field, message } = describeIssue(q.error);
-    throw badRequest(message, q.error.issues[0].message, field);
-  }
-  return q.data;
-}
+/**
+ * A query string checked like a body: unknown parameters and bad values are a 400 naming them
+ * (the one rule of src/http/query.ts). Which parameters each /v1 route takes is declared once, in
+ * ./queries.ts, which runs this before any handler; a handler calls it again with the same schema
+ * to read the values.
+ */
+export const parseQuery = <S extends z.ZodType>(c: Ctx, schema: S): z.output<S> => checkQuery(c, schema);
 
-/** `?details=true|false` (default true) of the GET routes. */
+/** `?details=true|false` (default true) of the GET routes of one item. */
 export const detailsQuery = z.strictObject({ details: z.enum(["true", "false"]).optional() });
 export const wantDetails = (c: Ctx) => parseQuery(c, detailsQuery).details !== "false";
 
@@ -88,6 +85,18 @@ export async function instanceByUuid(c: Ctx, raw: string): Promise<Instance> {
   const uuid = raw.toLowerCase();
   const row = await findInstance(c.env.DB, c.get("tenantId"), { uuid });
   return row ? { ok: true, row } : { ok: false, error: notFound(`instance '${uuid}'`, { uuid }) };
+}
+
+/** An instance named in a body, `{uuid}` or `{name}` (exactly one): its registry row. */
+export async function instanceByRef(c: Ctx, ref: Ref): Promise<Instance> {
+  if ((ref.uuid === undefined) === (ref.name === undefined)) {
+    return { ok: false, error: itemError(KC.INVALID, "name the instance by exactly one of 'uuid' or 'name'", {}, 400) as ItemFailure };
+  }
+  if (ref.uuid !== undefined) return instanceByUuid(c, ref.uuid);
+  const name = ref.name!;
+  if (!GROUP_NAME_RE.test(name)) return { ok: false, error: itemError(KC.INVALID, `Invalid name '${name}'`, {}, 400) as ItemFailure };
+  const row = await findInstance(c.env.DB, c.get("tenantId"), { name });
+  return row ? { ok: true, row } : { ok: false, error: notFound(`instance '${name}'`, { name }) };
 }
 
 export const instanceNotFound = (uuid: string) => notFound(`instance '${uuid}'`, { uuid });

@@ -41,11 +41,46 @@ const IMAGE_RE =
 export const DEFAULT_MEMORY_MB = 128;
 export const DEFAULT_COOLDOWN_MS = 1000;
 
+const imageRef = z.string().min(1).max(1024).regex(IMAGE_RE, "not an image reference such as 'user/app:latest'");
+
+/**
+ * A field that is a string in one API generation and an object in the other (`image` or
+ * `{url}`; a policy's `type` kind or nested policy). Not a zod union, so that an error inside the
+ * object is named by its own path (`image.credentials`), not as "invalid input" of the field.
+ */
+export function stringOrObject<S extends z.ZodType, O extends z.ZodType>(str: S, obj: O) {
+  return z.unknown().transform((v, ctx): z.output<S> | z.output<O> => {
+    if (typeof v !== "string" && (typeof v !== "object" || v === null || Array.isArray(v))) {
+      ctx.addIssue({ code: "custom", message: `expected a string or an object, received ${v === null ? "null" : Array.isArray(v) ? "array" : typeof v}` });
+      return z.NEVER;
+    }
+    const r = (typeof v === "string" ? str : obj).safeParse(v);
+    if (!r.success) {
+      for (const issue of r.error.issues) ctx.addIssue({ ...issue } as never);
+      return z.NEVER;
+    }
+    return r.data as z.output<S> | z.output<O>;
+  });
+}
+
+/** The SDK's `ImageSpec` `{url}` (pull credentials, headers and policies are not implemented). */
+const imageSpec = z.strictObject({ url: imageRef });
+
+/** Start options of the SDK: how long to wait for `running`. Scalegate answers at once (docs/kraftcloud.md). */
+export const startOptions = { timeout_s: z.int().min(0).max(86_400).optional(), wait_timeout_ms: z.int().min(0).max(86_400_000).optional() };
+/** Stop options of the SDK: Scalegate stops at once, with no drain phase (docs/kraftcloud.md). */
+export const stopOptions = { force: z.boolean().optional(), drain_timeout_ms: z.int().min(-1).max(3_600_000).optional() };
+/** Delete options of the SDK: Scalegate answers at once and retains no deleted instance. */
+export const deleteOptions = { timeout_s: startOptions.timeout_s, dont_retain: z.boolean().optional() };
+
 export const createInstanceBody = z.strictObject({
   name: z.string().max(255).optional(),
-  image: z.string().min(1).max(1024).regex(IMAGE_RE, "not an image reference such as 'user/app:latest'"),
+  image: stringOrObject(imageRef, imageSpec).transform((v) => (typeof v === "string" ? v : v.url)),
   memory_mb: z.int().min(16).max(4096).optional(),
+  vcpus: z.int().min(1).max(64).optional(),
   autostart: z.boolean().optional(),
+  /** Accepted: the answer comes at once, with the state the instance has then. */
+  timeout_s: startOptions.timeout_s,
   service_group: refBody,
   scale_to_zero: z
     .strictObject({
@@ -100,3 +135,9 @@ export function serviceSpec(item: CreateServiceItem): { ok: true; spec: ServiceS
   if (softLimit > hardLimit) return { ok: false, message: `soft_limit ${softLimit} is above hard_limit ${hardLimit}` };
   return { ok: true, spec: { services, domains, softLimit, hardLimit } };
 }
+
+/** The batch instance routes: `{uuid}` or `{name}` with the route's options, one or an array. */
+const instanceRefs = (options: Record<string, z.ZodType>) => oneOrMany(z.strictObject({ uuid: refBody.shape.uuid, name: refBody.shape.name, ...options }));
+export const startInstancesBody = instanceRefs(startOptions);
+export const stopInstancesBody = instanceRefs(stopOptions);
+export const deleteInstancesBody = instanceRefs(deleteOptions);

@@ -9,9 +9,10 @@ import { methodNotAllowed } from "../../http/errors";
 import type { AppEnv } from "../../http/types";
 import { commandContext, groupStub } from "../groups";
 import { KC, batch, fromFailure, itemError, single, type Item } from "./envelope";
-import { briefJson, serviceJson } from "./format";
+import { briefJson, iso, serviceJson } from "./format";
 import { isNewName, generateServiceName } from "./names";
-import { groupByRef, groupByUuid, groupFailure, wantDetails, type Group, type Ref } from "./refs";
+import { listQuery, pick, refsOf } from "./filters";
+import { groupByRef, groupByUuid, groupFailure, parseQuery, wantDetails, type Group, type Ref } from "./refs";
 import { createServicesBody, refsBody, serviceSpec, type CreateServiceItem } from "./schemas";
 
 type Ctx = Context<AppEnv>;
@@ -47,6 +48,9 @@ async function create(c: Ctx, item: CreateServiceItem, index: number): Promise<I
     status: "success",
     uuid: r.uuid,
     name,
+    created_at: iso(r.createdAt),
+    persistent: true,
+    autoscale: false,
     soft_limit: spec.spec.softLimit,
     hard_limit: spec.spec.hardLimit,
     domains: spec.spec.domains.map((d) => ({ fqdn: d.fqdn })),
@@ -79,17 +83,15 @@ services.post("/", jsonBody(createServicesBody), async (c) => {
 });
 
 services.get("/", async (c) => {
-  const details = wantDetails(c);
+  const q = parseQuery(c, listQuery);
   const tenant = c.get("tenantId");
-  const rows = await listGroups(c.env.DB, tenant);
+  const rows = await Promise.all((await listGroups(c.env.DB, tenant)).map(async (row) => ({ uuid: row.uuid ?? (await groupUuid(tenant, row.name)), name: row.name })));
   const items = await Promise.all(
-    rows.map(async (row) => {
-      const uuid = row.uuid ?? (await groupUuid(tenant, row.name));
-      return details ? describe(c, row.name, { uuid, name: row.name }, true) : briefJson({ uuid, name: row.name });
-    }),
+    pick(rows, q, "service group").map((p) => (!p.ok ? p.item : q.details !== "false" ? describe(c, p.row.name, p.row, true) : briefJson(p.row))),
   );
-  // A group deleted since the registry was read is left out rather than listed as an error.
-  return batch(c, KIND, items.filter((i) => i.status !== "error"));
+  // Unfiltered, a group deleted since the registry was read is left out rather than listed as an
+  // error; a group the filter names is answered, as error 8 if it is gone.
+  return batch(c, KIND, refsOf(q) ? items : items.filter((i) => i.status !== "error"));
 });
 
 services.delete("/", jsonBody(refsBody), async (c) => {
