@@ -120,6 +120,18 @@ function gatewayApi(base, adminToken, stop, logFile) {
  * removes the directory; it is safe to call twice.
  */
 export async function startGateway({ timeoutMs = 120_000 } = {}) {
+  // A free port can be taken by someone else between the check and wrangler's bind (other
+  // servers start on this machine too): try again with new ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(timeoutMs);
+    } catch (err) {
+      if (attempt >= 3 || !/Address already in use/i.test(err.message)) throw err;
+    }
+  }
+}
+
+async function startOnce(timeoutMs) {
   if (!existsSync(WRANGLER)) throw new Error(`${WRANGLER} is missing: run \`npm ci\` in the repository root first`);
   const dir = mkdtempSync(path.join(os.tmpdir(), "scalegate-clients-"));
   const state = path.join(dir, "state");

@@ -52,11 +52,13 @@ describe("elastisys autoscaler (/cloudpools/{pool}, tenant token, HTTP Basic)", 
 
   it("GET /pool/size, POST /pool/size `{\\n  \"desiredSize\" : 2\\n}`", async () => {
     need("configured");
-    const before = expectSize((await exec("GET /pool/size", "GET", "/pool/size")).json);
-    assert.equal(before.desiredSize, 0);
+    const before = (await exec("GET /pool/size", "GET", "/pool/size")).json;
     const set = await exec("POST /pool/size", "POST", "/pool/size", jacksonPretty({ desiredSize: 2 }));
     assert.equal(set.status, 200);
-    const size = expectSize((await exec("GET /pool/size", "GET", "/pool/size")).json);
+    const size = (await exec("GET /pool/size", "GET", "/pool/size")).json;
+    expectSize(before);
+    assert.equal(before.desiredSize, 0);
+    expectSize(size);
     assert.equal(size.desiredSize, 2);
   });
 
