@@ -90,6 +90,14 @@ describe("elastisys autoscaler (/cloudpools/{pool}, tenant token, HTTP Basic)", 
     assert.equal(size.desiredSize, 2);
   });
 
+  it("preemptive Basic (credentials on the first request, as curl -u sends them) is accepted", async () => {
+    need("configured");
+    const password = client.password;
+    const res = await fetch(`${poolUrl}/pool/size`, { headers: { authorization: `Basic ${Buffer.from(`anyone:${password}`).toString("base64")}` } });
+    assert.equal(res.status, 200, await res.clone().text());
+    assert.equal(typeof (await res.json()).desiredSize, "number");
+  });
+
   it("a wrong password is refused (401 again after the challenge)", async () => {
     const wrong = new ApacheHttpClient({ username: "autoscaler", password: "sg_0000000000000000_not-a-token" });
     await assert.rejects(() => wrong.execute("GET", `${poolUrl}/pool/size`), (err) => err.status === 401);
