@@ -24,6 +24,7 @@ describe("@unikraft/cloud idiomatic layer (UnikraftCloud)", () => {
   before(async () => {
     gw = await useGateway();
     const { token } = await gw.issueToken(unique("ukc-idiomatic"));
+    s.token = token;
     // A base URL pins the client to that one endpoint: no metro discovery, no control plane.
     ukc = new UnikraftCloud({ baseUrl: gw.base, token, fetch: rec });
   });
@@ -139,6 +140,22 @@ describe("@unikraft/cloud idiomatic layer (UnikraftCloud)", () => {
       (err) => err instanceof UnikraftCloudError && err.status === 404,
       "a read of a deleted instance rejects with the SDK's 404",
     );
+  });
+
+  it("instances.list() also lists the machines of the tenant's elastisys pool, each a whole Instance", async () => {
+    // The same tenant runs an elastisys pool (one model: its machines are instances too).
+    const pool = unique("pool");
+    const bearer = { authorization: `Bearer ${s.token}`, "content-type": "application/json" };
+    for (const [p, body] of [[`/cloudpools/${pool}/config`, { provider: { type: "simulated", requestDelayMs: 0, bootDelayMs: 0 } }], [`/cloudpools/${pool}/pool/size`, { desiredSize: 1 }]]) {
+      const res = await fetch(gw.base + p, { method: "POST", headers: bearer, body: JSON.stringify(body) });
+      assert.equal(res.status, 200, `setup ${p}: ${await res.text()}`);
+    }
+    const mine = await eventually(
+      async () => (await call("instances.list", () => collect(ukc.instances.list({ details: true })))).filter((i) => i.service_group?.name === pool),
+      (list) => list.length === 1,
+      { what: "the pool's machine listed as an instance" },
+    );
+    expectModel(mine[0], "Instance", `the machine of elastisys pool ${pool}`);
   });
 
   it("services.get(ref).delete() and services.delete([...])", async () => {
