@@ -34,12 +34,13 @@ function expectAdminError(r: { status: number; text: string; body: any; headers:
 }
 
 describe("POST /admin/tenants/{tenant}/tokens", () => {
-  it("→ 201 {token, token_id, tenant_id}; only the SHA-256 of the token is stored; the token works", async () => {
+  it("→ 201 {token, token_id, tenant_id, pool: null}; only the SHA-256 of the token is stored; the token works", async () => {
     const tenant = uniq("adm-issue");
     const r = await issue(tenant);
     expect(r.status, r.text).toBe(201);
-    expect(Object.keys(r.body).sort()).toEqual(["tenant_id", "token", "token_id"]);
+    expect(Object.keys(r.body).sort()).toEqual(["pool", "tenant_id", "token", "token_id"]);
     expect(r.body.tenant_id).toBe(tenant);
+    expect(r.body.pool).toBeNull();
     const m = TOKEN_RE.exec(r.body.token);
     expect(m, r.body.token).not.toBeNull();
     expect(r.body.token_id).toBe(m![1]);

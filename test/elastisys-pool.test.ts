@@ -116,8 +116,8 @@ describe("GET /cloudpools/{pool}/pool and /pool/size: wire formats and the simul
     expect(r.body.timestamp).toMatch(ISO);
     expect(r.body.machines).toHaveLength(1);
     const [m] = r.body.machines;
-    expect(Object.keys(m).sort()).toEqual(["id", "launchtime", "machineState", "metadata", "privateIps", "publicIps", "serviceState"]);
-    expect(m).toMatchObject({ machineState: "REQUESTED", serviceState: "UNKNOWN", launchtime: null, publicIps: [], privateIps: [] });
+    expect(Object.keys(m).sort()).toEqual(["id", "launchTime", "launchtime", "machineState", "membershipStatus", "metadata", "privateIps", "publicIps", "serviceState"]);
+    expect(m).toMatchObject({ machineState: "REQUESTED", serviceState: "UNKNOWN", launchtime: null, launchTime: null, membershipStatus: { active: true, evictable: true }, publicIps: [], privateIps: [] });
     expect(m.id).toMatch(/^i-[0-9a-f]{17}$/);
     expect(m.metadata).toBeTypeOf("object");
 

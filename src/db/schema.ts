@@ -16,6 +16,9 @@ export const tokens = sqliteTable(
     tokenHash: text("token_hash").notNull(),
     createdAt: integer("created_at").notNull(),
     revokedAt: integer("revoked_at"),
+    // A pool-scoped token (docs/elastisys.md, "Pool-scoped tokens") acts on this group only; null
+    // for a tenant-wide token.
+    pool: text("pool"),
   },
   (t) => [index("tokens_tenant_idx").on(t.tenantId)],
 );

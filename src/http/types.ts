@@ -9,5 +9,7 @@ export interface AppEnv {
     startedAt: number;
     /** The tenant of the presented credential (set by the tenant auth middleware). */
     tenantId: string;
+    /** The one group a pool-scoped token may act on; null for a tenant-wide token. */
+    tokenPool: string | null;
   };
 }

@@ -4,9 +4,12 @@ import { and, eq, isNull } from "drizzle-orm";
 import { ledgerDb } from "../db/ledger";
 import * as schema from "../db/schema";
 import { TENANT_ID_RE, newToken } from "../auth/tokens";
+import { z } from "zod";
 import { adminAuth } from "../http/auth";
+import { jsonBody } from "../http/body";
 import { allowOnly, badRequest, notFound } from "../http/errors";
 import type { AppEnv } from "../http/types";
+import { GROUP_NAME_RE } from "./groups";
 
 export const admin = new Hono<AppEnv>();
 
@@ -19,16 +22,25 @@ admin.use("/tenants/:tenant/*", async (c, next) => {
   await next();
 });
 
-admin.post("/tenants/:tenant/tokens", async (c) => {
+/**
+ * No body (or `{}`): a tenant-wide token. `{"pool": "<name>"}`: a pool-scoped token, which acts on
+ * that group only and is also served the pool API at the root (docs/elastisys.md).
+ */
+const issueTokenBody = z.strictObject({
+  pool: z.string().regex(GROUP_NAME_RE, "1 to 63 letters, digits, '.', '_' or '-', starting with a letter or digit").optional(),
+});
+
+admin.post("/tenants/:tenant/tokens", jsonBody(issueTokenBody, { emptyAs: {} }), async (c) => {
   const tenantId = c.req.param("tenant");
+  const pool = c.req.valid("json").pool ?? null;
   const { tokenId, token, tokenHash } = await newToken();
   const db = ledgerDb(c.env.DB);
   const now = Date.now();
   await db.batch([
     db.insert(schema.tenants).values({ id: tenantId, createdAt: now }).onConflictDoNothing(),
-    db.insert(schema.tokens).values({ id: tokenId, tenantId, tokenHash, createdAt: now }),
+    db.insert(schema.tokens).values({ id: tokenId, tenantId, tokenHash, createdAt: now, pool }),
   ]);
-  return c.json({ token, token_id: tokenId, tenant_id: tenantId }, 201);
+  return c.json({ token, token_id: tokenId, tenant_id: tenantId, pool }, 201);
 });
 
 admin.delete("/tenants/:tenant/tokens/:tokenId", async (c) => {

@@ -1,4 +1,5 @@
 // The elastisys 2.0 wire formats.
+import { membershipStatus } from "../../domain/membership";
 import type { Machine } from "../../domain/model";
 import type { OperationRecord } from "../../domain/operations";
 
@@ -10,6 +11,9 @@ export function machineJson(m: Machine) {
     machineState: m.machineState,
     serviceState: m.serviceState,
     launchtime: iso(m.launchtime),
+    // The later API's spelling of the same instant, and its membership field (src/domain/membership.ts).
+    launchTime: iso(m.launchtime),
+    membershipStatus: membershipStatus(m),
     publicIps: m.publicIps,
     privateIps: m.privateIps,
     metadata: m.metadata,

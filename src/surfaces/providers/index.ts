@@ -15,7 +15,8 @@ const MAX_REPORTS = 100;
 
 export const providers = new Hono<AppEnv>();
 
-providers.use("*", tenantAuth());
+// A pool-scoped token may report the machines of its own group (src/surfaces/groups.ts enforces it).
+providers.use("*", tenantAuth({ allowPoolScoped: true }));
 
 const toReport = (r: MachineReportBody): MachineReport => ({ ...r, launchtime: r.launchtime === undefined ? undefined : Date.parse(r.launchtime) });
 

@@ -2,7 +2,7 @@
 // other route, known or not, passes the one credentials + X-Tenant-Id middleware first. Errors are
 // rendered by src/http/errors.ts (Quilt shape for every path under /api/elasticity).
 import { Hono, type Context } from "hono";
-import { tenantAuth } from "../../http/auth";
+import { tenantAuth, tenantWide } from "../../http/auth";
 import { z } from "zod";
 import { ApiError, methodNotAllowed } from "../../http/errors";
 import { query } from "../../http/query";
@@ -34,7 +34,11 @@ quilt.get("/examples", formatQuery, (c) => (wantsMarkdown(c.req.valid("query").f
 for (const path of ["/health", "/help", "/examples"]) quilt.all(path, methodNotAllowed("GET"));
 
 // Everything else: credentials (Bearer or X-Api-Key) and X-Tenant-Id, checked once here.
-quilt.use("*", tenantAuth({ allowApiKeyHeader: true, requireTenantHeader: true }));
+// A pool-scoped token reaches its own node group only (src/surfaces/groups.ts refuses other targets);
+// operation and action lookups span the tenant's targets, so they refuse it (403).
+quilt.use("*", tenantAuth({ allowApiKeyHeader: true, requireTenantHeader: true, allowPoolScoped: true }));
+quilt.use("/control/operations/*", tenantWide);
+quilt.use("/control/actions/*", tenantWide);
 
 quilt.get("/node/status", (c) => {
   const colo = c.req.raw.cf?.colo;
