@@ -94,9 +94,14 @@ export function unwrap<R extends { ok: true } | Failure>(r: R, subject?: string)
 
 export type Renderer = (c: Context<AppEnv>, e: ApiError) => Response;
 
+const elastisysError: Renderer = (c, e) => c.json({ message: e.message, detail: e.detail ?? e.code }, e.status);
+
 const renderers: readonly { prefix: string; render: Renderer }[] = [
   // elastisys cloud pool API: {message, detail}
-  { prefix: "/cloudpools", render: (c, e) => c.json({ message: e.message, detail: e.detail ?? e.code }, e.status) },
+  { prefix: "/cloudpools", render: elastisysError },
+  // the same pool API at the root, for pool-scoped tokens (src/surfaces/elastisys/root.ts)
+  { prefix: "/pool", render: elastisysError },
+  { prefix: "/config", render: elastisysError },
   // KraftCloud v1 whole-request failures: {status: "error", message, errors: [{status}]}
   { prefix: "/v1", render: (c, e) => c.json({ status: "error", message: e.message, errors: [{ status: e.status }] }, e.status) },
   // Quilt elasticity: {error, error_code, request_id, details?, hint?} (+ reason_* and retryable under /control)

@@ -2,7 +2,7 @@
 // to /v1). docs/kraftcloud.md. Sub-apps per resource; errors of whole requests are rendered by
 // src/http/errors.ts, per-item errors by ./envelope.ts.
 import { Hono } from "hono";
-import { tenantAuth } from "../../http/auth";
+import { tenantAuth, tenantWide } from "../../http/auth";
 import type { AppEnv } from "../../http/types";
 import { autoscale } from "./autoscale";
 import { instances } from "./instances";
@@ -13,7 +13,11 @@ export const kraftcloud = new Hono<AppEnv>();
 
 // Query parameters are checked first (./queries.ts): like a malformed body, needs no credential.
 kraftcloud.use("*", checkQueries);
-kraftcloud.use("*", tenantAuth());
+// Bearer, or Basic with the token as password; 401s challenge both. Pool-scoped tokens reach their
+// own group through the routes that name one (/services/{uuid}/..., /instances/{uuid}/...);
+// collection routes are tenant-wide (403 for them). docs/elastisys.md, "Pool-scoped tokens".
+kraftcloud.use("*", tenantAuth({ basic: true, allowPoolScoped: true }));
+for (const path of ["/services", "/services/autoscale", "/instances", "/instances/start", "/instances/stop"]) kraftcloud.use(path, tenantWide);
 
 // services.ts passes `/services/autoscale` on to the autoscale routes mounted below.
 kraftcloud.route("/services", services);
