@@ -3,6 +3,8 @@ import type { GroupObject } from "./objects/group";
 export interface Env {
   DB: D1Database;
   GROUPS: DurableObjectNamespace<GroupObject>;
+  /** Static assets (wrangler.toml [assets], built by `npm install`): the /docs page's Swagger UI files. */
+  ASSETS: Fetcher;
   /** Authorizes /admin/...: a secret in production, `--var ADMIN_TOKEN:<v>` locally. */
   ADMIN_TOKEN?: string;
   DEFAULT_PROVIDER: string;

@@ -1,6 +1,7 @@
 // Shared test helpers: tenants and tokens through the admin API, a client for the Worker's
 // fetch, and time travel for a group's timers.
 import { SELF, env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { expectContract } from "./contract";
 
 export const ADMIN_TOKEN = "test-admin-token";
 const BASE = "http://scalegate.test";
@@ -41,7 +42,10 @@ export async function call(method: string, path: string, opts: CallOptions = {})
   } catch {
     body = text;
   }
-  return { status: res.status, headers: res.headers, text, body };
+  const answer = { status: res.status, headers: res.headers, text, body };
+  // Every answer a test receives must match the project's OpenAPI documents (./contract.ts).
+  expectContract(method, path, answer);
+  return answer;
 }
 
 /** Issues a token for `tenant` through the admin API. */

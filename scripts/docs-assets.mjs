@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+// `npm install` (the root package's `prepare` script) runs this: copies the Swagger UI bundle from
+// node_modules/swagger-ui-dist into build/assets/docs/, the Worker's static assets (wrangler.toml
+// [assets]), so that GET /docs works without any CDN. build/ is generated, never committed.
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const from = join(root, "node_modules", "swagger-ui-dist");
+const to = join(root, "build", "assets", "docs");
+/** [file in swagger-ui-dist, name served under /docs/] */
+const FILES = [
+  ["swagger-ui-bundle.js", "swagger-ui-bundle.js"],
+  ["swagger-ui-standalone-preset.js", "swagger-ui-standalone-preset.js"],
+  ["swagger-ui.css", "swagger-ui.css"],
+  ["favicon-32x32.png", "favicon-32x32.png"],
+  ["LICENSE", "LICENSE.txt"],
+];
+
+if (!existsSync(from)) {
+  console.error("docs-assets: node_modules/swagger-ui-dist is missing; run `npm install` first");
+  process.exit(1);
+}
+mkdirSync(to, { recursive: true });
+for (const [src, dest] of FILES) copyFileSync(join(from, src), join(to, dest));
+const { version } = JSON.parse(readFileSync(join(from, "package.json"), "utf8"));
+console.log(`docs-assets: Swagger UI ${version} → build/assets/docs/ (${FILES.length} files)`);
