@@ -151,6 +151,22 @@ describe("@unikraft/cloud plumbing layer", () => {
     assert.deepEqual(started.map((i) => i.uuid).sort(), [s.i1, s.i2].sort());
   });
 
+  it("a whole-request failure is a UnikraftCloudError the SDK can read: HTTP status, message naming the field", async () => {
+    need("web");
+    const { UnikraftCloudError } = await import("@unikraft/cloud");
+    await assert.rejects(
+      () => instances.createInstance({ body: { name: `${web}-bad`, image: "nginx:latest", memory_mb: "lots", service_group: { uuid: s.web } } }),
+      (err) => {
+        assert.ok(err instanceof UnikraftCloudError, `a UnikraftCloudError, got ${err}`);
+        assert.equal(err.kind, "http");
+        assert.equal(err.status, 400);
+        assert.match(err.message, /memory_mb/, "the message names the field");
+        assert.equal(err.body?.status, "error");
+        return true;
+      },
+    );
+  });
+
   // ------------------------------------------------------------------------------ autoscale
 
   it("AutoscaleApi.createAutoscaleConfigurationByServiceGroupUuid (create_args.template, the SDK's form)", async () => {
