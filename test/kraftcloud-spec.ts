@@ -3,7 +3,7 @@
 // declarations the server publishes). `conformance(method, path, status, body)` finds the
 // operation of a request path, takes the response schema of its status (falling back to
 // `default` for errors) and validates the body with @cfworker/json-schema (./contract.ts).
-// The upstream file (shared/specs/platform.json) is compared by hand, never read by a test:
+// The upstream KraftCloud OpenAPI file is compared by hand, never read by a test or a build step:
 // docs/kraftcloud.md, "Comparing with the upstream OpenAPI file".
 import type { OutputUnit } from "@cfworker/json-schema";
 import { openapiDocument } from "../src/openapi";

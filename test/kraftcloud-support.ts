@@ -1,5 +1,5 @@
 // Support for the KraftCloud (/v1) HTTP suites: a client that checks EVERY response it receives
-// against the OpenAPI file (./kraftcloud-spec.ts), fresh tenants, the shapes of the envelope and
+// against the project's KraftCloud OpenAPI document (./kraftcloud-spec.ts), fresh tenants, the shapes of the envelope and
 // its errors, and a snapshot of everything a tenant's request could change (D1 rows, the Durable
 // Object storage of its groups) for "nothing changed" assertions.
 import { env, runInDurableObject } from "cloudflare:test";

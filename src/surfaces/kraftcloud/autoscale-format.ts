@@ -1,5 +1,5 @@
 // KraftCloud autoscale on the wire: the response items
-// (autoscale_config, autoscale_policy of shared/specs/platform.json, plus the documented
+// (autoscale_config, autoscale_policy of the upstream KraftCloud OpenAPI file, plus the documented
 // extension fields of the metrics and evaluate answers).
 import type { StepPolicy } from "../../domain/autoscale";
 import type { Outcome } from "../../domain/autoscale/state";

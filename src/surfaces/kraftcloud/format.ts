@@ -1,5 +1,5 @@
 // KraftCloud v1 wire formats of service groups and instances (the `service` and `instance`
-// schemas of shared/specs/platform.json), and the instance state mapping shared by every /v1
+// schemas of the upstream KraftCloud OpenAPI file), and the instance state mapping shared by every /v1
 // route (docs/kraftcloud.md, "Instance states").
 import { isAllocated, type GroupState, type Machine } from "../../domain/model";
 

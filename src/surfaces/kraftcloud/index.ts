@@ -1,5 +1,5 @@
-// KraftCloud Services Autoscale API v1 under /v1 (paths of shared/specs/platform.json, relative
-// to /v1). docs/kraftcloud.md. Sub-apps per resource; errors of whole requests are rendered by
+// KraftCloud Services Autoscale API v1 under /v1 (the upstream file's paths, relative to /v1;
+// our own document: src/openapi/kraftcloud.ts). docs/kraftcloud.md. Sub-apps per resource; errors of whole requests are rendered by
 // src/http/errors.ts, per-item errors by ./envelope.ts.
 import { Hono } from "hono";
 import { tenantAuth, tenantWide } from "../../http/auth";
