@@ -110,6 +110,19 @@ describe("Quilt SDK elasticity-control example", () => {
     assert.equal(again.data.operation_id, ops.resize);
   });
 
+  it("a refused control write is a structured error naming the field", async () => {
+    await assert.rejects(
+      () => quilt.resizeContainer(container, { memory_limit_mb: 0, cpu_limit_percent: 150 }, write("resize-bad")),
+      (err) => {
+        assert.ok(err instanceof QuiltApiError, `structured (error, error_code, request_id strings): ${err.message}`);
+        assert.equal(err.status, 400);
+        assert.equal(err.errorCode, "ELASTICITY_INVALID_ARGUMENT");
+        assert.match(JSON.stringify(err.details ?? err.error), /memory_limit_mb/);
+        return true;
+      },
+    );
+  });
+
   it("set a function pool target", async () => {
     const { data: op } = await step("setFunctionPoolTarget", () => quilt.setFunctionPoolTarget(fn, { min_instances: 1, max_instances: 5 }, write("pool")));
     ops.pool = op.operation_id;
