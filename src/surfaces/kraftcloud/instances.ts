@@ -140,6 +140,8 @@ instances.get("/", async (c) => {
 instances.put("/start", jsonBody(startInstancesBody), async (c) => batch(c, KIND, await each(c, c.req.valid("json"), "startInstance")));
 instances.put("/stop", jsonBody(stopInstancesBody), async (c) => batch(c, KIND, await each(c, c.req.valid("json"), "stopInstance")));
 instances.delete("/", jsonBody(deleteInstancesBody), async (c) => batch(c, KIND, await each(c, c.req.valid("json"), "deleteInstance")));
+// Their other methods are 405 here, before `GET/DELETE /:uuid` could take "start" for a uuid.
+allowOnly(instances, { "/start": "PUT", "/stop": "PUT" });
 
 instances.get("/:uuid", async (c) => {
   const details = wantDetails(c);
@@ -155,11 +157,9 @@ instances.delete("/:uuid", optionsBody(deleteOptions), async (c) => single(c, KI
 instances.put("/:uuid/start", optionsBody(startOptions), async (c) => single(c, KIND, await act(c, await instanceByUuid(c, c.req.param("uuid")), "startInstance", null)));
 instances.put("/:uuid/stop", optionsBody(stopOptions), async (c) => single(c, KIND, await act(c, await instanceByUuid(c, c.req.param("uuid")), "stopInstance", null)));
 
-// Known paths with a method they do not support: 405, not 404 (the batch paths before `/:uuid`).
+// Known paths with a method they do not support: 405, not 404.
 const methods: Record<string, string> = {
   "/": "GET, POST, DELETE",
-  "/start": "PUT",
-  "/stop": "PUT",
   "/:uuid": "GET, DELETE",
   "/:uuid/start": "PUT",
   "/:uuid/stop": "PUT",
