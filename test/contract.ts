@@ -12,7 +12,8 @@ const METHODS = ["get", "put", "post", "delete", "patch"];
 
 /** The document whose routes a path belongs to, by prefix (a tie between documents goes to it). */
 export function dialectOf(path: string): DocumentName {
-  if (/^\/cloudpools(\/|$)/.test(path)) return "elastisys";
+  // /pool and /config at the root: the elastisys pool routes of a pool-scoped token (errors in its shape).
+  if (/^\/(cloudpools|pool|config)(\/|$)/.test(path)) return "elastisys";
   if (/^\/v1(\/|$)/.test(path)) return "kraftcloud";
   if (/^\/api\/elasticity(\/|$)/.test(path)) return "quilt";
   return "scalegate";
