@@ -1,6 +1,6 @@
 // Raw requests (any method, bytes, framing) and the shared generators and checks of the fuzz
 // suites (test/fuzz-<dialect>.test.ts) and the http-* regression suites. docs/security.md.
-import { SELF, createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import { SELF, createExecutionContext, env, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
 import fc from "fast-check";
 import { expect, inject } from "vitest";
 import { app } from "../src/app";
@@ -86,7 +86,8 @@ export async function send(r: RawRequest): Promise<Call> {
 export type Dialect = "elastisys" | "kraftcloud" | "quilt" | "hooks" | "providers" | "generic";
 
 export function dialectOf(path: string): Dialect {
-  const p = path.split("?")[0];
+  // As the router sees it: dot segments resolved, query dropped.
+  const p = new URL(path, BASE).pathname;
   const under = (prefix: string) => p === prefix || p.startsWith(prefix + "/");
   if (under("/cloudpools")) return "elastisys";
   if (under("/v1")) return "kraftcloud";
@@ -223,3 +224,151 @@ export const hostileQuery = fc.constantFrom("", "?", "?zz=1", "?zz", "?=1", "?li
 
 /** Some request as JSON bytes (for the valid-looking path). */
 export const json = (v: unknown) => JSON.stringify(v);
+
+// ------------------------------------------------------------------ one fuzz case
+
+/**
+ * What a refused request must leave alone, read cheaply (one storage read per object, one D1
+ * query per table): the tables of `stubs` and every D1 row of `tenants`.
+ */
+export async function stateOf(stubs: DurableObjectStub[], tenants: string[]): Promise<unknown> {
+  const objects = await Promise.all(
+    stubs.map((stub) =>
+      runInDurableObject(stub, (_i, state) => {
+        const all = (sql: string) => state.storage.sql.exec(sql).toArray();
+        return [all(`SELECT * FROM kv ORDER BY key`), all(`SELECT * FROM machines ORDER BY id`), all(`SELECT * FROM timers ORDER BY name`), all(`SELECT scope, fingerprint FROM idempotency ORDER BY scope`), all(`SELECT kind, key, rev FROM outbox ORDER BY kind, key`)];
+      }),
+    ),
+  );
+  const marks = tenants.map(() => "?").join(",");
+  const d1 = await env.DB.batch(
+    ["operations", "groups", "tokens", "hooks"].map((table) => env.DB.prepare(`SELECT * FROM ${table} WHERE tenant_id IN (${marks}) ORDER BY 1`).bind(...tenants)),
+  );
+  return { objects, d1: d1.map((r) => r.results) };
+}
+
+/** A short, replayable description of a request (in every failure message). */
+export function describeRequest(r: RawRequest): string {
+  const body = r.body === undefined || r.body === null ? "" : typeof r.body === "string" ? JSON.stringify(r.body.length > 120 ? r.body.slice(0, 120) + `…(${r.body.length})` : r.body) : `bytes[${Array.from(r.body.slice(0, 24)).join(",")}${r.body.length > 24 ? `…(${r.body.length})` : ""}]`;
+  const headers = Object.entries(r.headers ?? {})
+    .map(([k, v]) => `${k}: ${v.length > 40 ? v.slice(0, 40) + "…" : v}`)
+    .join("; ");
+  return `${r.method} ${r.path.length > 200 ? r.path.slice(0, 200) + "…" : r.path} [${r.framing ?? "length"}] {${headers}} ${body}`;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits until two snapshots in a row agree (work an accepted request left behind has landed). */
+export async function settle(snapshot: () => Promise<unknown>): Promise<void> {
+  let prev = JSON.stringify(await snapshot());
+  for (let i = 0; i < 20; i++) {
+    await sleep(10);
+    const next = JSON.stringify(await snapshot());
+    if (next === prev) return;
+    prev = next;
+  }
+}
+
+/**
+ * Sends one generated request and asserts the rules of every request: never a 5xx; a refusal
+ * (4xx, or a /v1 envelope whose items all failed) in the dialect's documented shape; and a
+ * refusal changes nothing in `snapshot`. An accepted request may change things; the next case
+ * starts from the state it left.
+ */
+export async function checkCase(req: RawRequest, snapshot: () => Promise<unknown>): Promise<Call> {
+  const what = describeRequest(req);
+  const before = await snapshot();
+  const r = await send(req);
+  expect(r.status, `${what} → ${r.status} ${r.text.slice(0, 300)}`).toBeLessThan(500);
+  const itemsFailed = dialectOf(req.path) === "kraftcloud" && r.status < 300 && r.body?.status === "error";
+  const refused = r.status >= 400 || itemsFailed;
+  if (r.status >= 400 && req.method.toUpperCase() !== "HEAD") expectDialectError(req.path, r, what);
+  if (refused) {
+    const after = await snapshot();
+    expect(after, `${what} → ${r.status} ${r.text.slice(0, 300)} changed state`).toEqual(before);
+  }
+  return r;
+}
+
+/** fast-check parameters of a suite: the seed (printed), the runs, no shrinking (each run is a request). */
+export function fuzzOptions(defaultRuns: number, file: string): fc.Parameters<unknown> {
+  const { seed, numRuns } = fuzzParams(defaultRuns);
+  console.log(`[fuzz] ${file}: seed ${seed}, ${numRuns} runs (replay: FUZZ_SEED=${seed} FUZZ_RUNS=${numRuns} npm run fuzz -- ${file})`);
+  return { seed, numRuns, endOnFailure: true };
+}
+
+/** Header sets for every kind of credential a request can carry. */
+export interface Credentials {
+  own: string;
+  other: string;
+  revoked: string;
+  hookSecret?: string;
+}
+
+export function credentialHeaders(c: Credentials, style: "bearer" | "api-key" = "bearer"): fc.Arbitrary<Record<string, string>> {
+  const bearer = (t: string): Record<string, string> => (style === "api-key" ? { "X-Api-Key": t } : { Authorization: `Bearer ${t}` });
+  const H = (...hs: Record<string, string>[]) => fc.constantFrom(...hs);
+  return fc.oneof(
+    { weight: 12, arbitrary: H(bearer(c.own)) },
+    { weight: 1, arbitrary: H({}) },
+    { weight: 1, arbitrary: H(bearer(c.other)) },
+    { weight: 1, arbitrary: H(bearer(c.revoked)) },
+    { weight: 1, arbitrary: H({ Authorization: `Basic ${btoa("admin:" + c.own)}` }) },
+    { weight: 1, arbitrary: H({ Authorization: "Bearer test-admin-token" }) },
+    { weight: 1, arbitrary: H(bearer(c.hookSecret ?? "whsec_x")) },
+    { weight: 1, arbitrary: H({ Authorization: "Bearer" }, { Authorization: "Bearer sg_x_y" }, { Authorization: `Bearer ${c.own}x` }, { Authorization: `bearer  ${c.own}  ` }, { Authorization: "Bearer " + "a".repeat(5000) }, { Authorization: "Bearer ☃" }) },
+  );
+}
+
+/**
+ * A body for a route with a documented valid body: mostly valid-looking (one field wrong, numbers
+ * at bounds), sometimes raw garbage, sometimes none.
+ */
+export function bodyFor(valid: Record<string, unknown> | unknown[] | null): fc.Arbitrary<string | Uint8Array | null> {
+  const validText = valid === null ? "{}" : json(valid);
+  const arr = fc.oneof(
+    { weight: 2, arbitrary: fc.constant<string | Uint8Array | null>(validText) },
+    { weight: 5, arbitrary: (valid !== null && !Array.isArray(valid) ? mutated(valid) : wrongType).map((v) => json(v) ?? "null") },
+    { weight: 3, arbitrary: hostileRaw },
+    { weight: 1, arbitrary: fc.constant(null) },
+    { weight: 1, arbitrary: numberLiteral.map((n) => (valid && !Array.isArray(valid) && Object.keys(valid).length ? validText.replace(/:(-?\d+(\.\d+)?)/, `:${n}`) : n)) },
+    { weight: 1, arbitrary: fc.constant(valid && !Array.isArray(valid) && Object.keys(valid).length ? validText.replace(/^\{"(\w+)":/, '{"$1":null,"$1":') : '{"a":1,"a":1}') },
+    { weight: 1, arbitrary: fc.constant("\ufeff" + validText) },
+  );
+  return arr;
+}
+
+/** The request of a route template, mutated in every way the suite knows. */
+export interface RouteTemplate {
+  method: string;
+  /** Path with `{name}` placeholders, filled from `params` or hostile segments. */
+  path: string;
+  /** A valid-looking body (null: the route takes none). */
+  body: Record<string, unknown> | unknown[] | null;
+  /** Extra headers the route needs to be valid (Quilt control writes). */
+  headers?: Record<string, string>;
+}
+
+export function requestFor(t: RouteTemplate, params: Record<string, string[]>, creds: fc.Arbitrary<Record<string, string>>): fc.Arbitrary<RawRequest> {
+  const names = [...t.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+  const paramArb = fc.tuple(...names.map((n) => fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...(params[n] ?? ["x"])) }, { weight: 1, arbitrary: hostileSegment })));
+  return fc
+    .record({
+      method: fc.oneof({ weight: 8, arbitrary: fc.constant(t.method) }, { weight: 1, arbitrary: anyMethod }),
+      values: names.length ? paramArb : fc.constant([] as string[]),
+      query: fc.oneof({ weight: 8, arbitrary: fc.constant("") }, { weight: 1, arbitrary: hostileQuery }),
+      body: t.body === null ? fc.oneof({ weight: 4, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: hostileRaw }) : bodyFor(t.body),
+      framing: anyFraming,
+      contentType: fc.oneof({ weight: 6, arbitrary: fc.constant<string | undefined>("application/json") }, { weight: 1, arbitrary: anyContentType }),
+      auth: creds,
+      dropHeader: fc.oneof({ weight: 6, arbitrary: fc.constant<string | null>(null) }, { weight: 1, arbitrary: fc.constantFrom(...Object.keys(t.headers ?? { none: "" })) }),
+    })
+    .map(({ method, values, query, body, framing, contentType, auth, dropHeader }) => {
+      let i = 0;
+      const path = t.path.replace(/\{(\w+)\}/g, () => values[i++]) + query;
+      const headers: Record<string, string> = { ...(t.headers ?? {}), ...auth };
+      if (dropHeader) delete headers[dropHeader];
+      if (contentType !== undefined && body !== null) headers["Content-Type"] = contentType;
+      return { method, path, headers, body, framing };
+    });
+}

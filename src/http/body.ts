@@ -14,7 +14,7 @@
 //     are 400s naming the field, before anything reaches a Durable Object.
 import type { Context, MiddlewareHandler } from "hono";
 import type { z } from "zod";
-import { declare, routeDeclares } from "./declared";
+import { declare, routeDeclares, routeMatched } from "./declared";
 import { ApiError, badRequest } from "./errors";
 import type { AppEnv } from "./types";
 
@@ -204,11 +204,12 @@ export function jsonBody<S extends z.ZodType>(
 
 /**
  * App-wide, before authentication: reads every body (the size limit, 413), and refuses a body
- * that is not empty on a route that declares none (400), whatever the method.
+ * that is not empty on a route that declares none (400), whatever the method. A request no route
+ * of its method matches is left to the 405/404 answer.
  */
 export const strictBody: MiddlewareHandler<AppEnv> = async (c, next) => {
   const bytes = await readBody(c);
-  if (!isBlank(bytes) && !routeDeclares(c, DECLARES_BODY)) {
+  if (!isBlank(bytes) && routeMatched(c) && !routeDeclares(c, DECLARES_BODY)) {
     throw badRequest("this route takes no request body", `send no body with ${c.req.method} ${new URL(c.req.url).pathname}`, "body");
   }
   await next();

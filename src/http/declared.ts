@@ -19,3 +19,13 @@ export function declare<M extends MiddlewareHandler<any, any, any>>(mw: M, mark:
 
 /** True when a handler matched for this request carries `mark`. */
 export const routeDeclares = (c: Context, mark: symbol): boolean => matchedRoutes(c).some((r) => has(r.handler as unknown as Marked, mark));
+
+/**
+ * True when a route registered for the request's method matched (HEAD is routed as GET). When
+ * none did, the answer is a 405 or a 404 (handlers registered with `all`, or notFound), and the
+ * input rules leave the request to them: a wrong method or path is said before a wrong input.
+ */
+export function routeMatched(c: Context): boolean {
+  const method = c.req.method === "HEAD" ? "GET" : c.req.method;
+  return matchedRoutes(c).some((r) => r.method === method);
+}

@@ -11,7 +11,7 @@
 // so a schema wanting one string refuses `?limit=1&limit=2` instead of picking either.
 import type { Context, MiddlewareHandler } from "hono";
 import type { z } from "zod";
-import { declare, routeDeclares } from "./declared";
+import { declare, routeDeclares, routeMatched } from "./declared";
 import { badRequest, type ApiError } from "./errors";
 import type { AppEnv } from "./types";
 
@@ -81,12 +81,13 @@ export const routeDeclaresQuery = (c: Context<AppEnv>): boolean => routeDeclares
 /**
  * App-wide: a request with a query parameter is refused (400, the first parameter named) unless a
  * matched route declares parameters with `query()`, which then checks them. Runs before the
- * dialects' authentication, like the body limit: it needs no credential and changes nothing.
+ * dialects' authentication, like the body limit: it needs no credential and changes nothing. A
+ * request no route of its method matches is left to the 405/404 answer.
  */
 export const strictQuery: MiddlewareHandler<AppEnv> = async (c, next) => {
   const url = c.req.url;
   const q = url.indexOf("?");
-  if (q !== -1 && q < url.length - 1 && !routeDeclaresQuery(c)) {
+  if (q !== -1 && q < url.length - 1 && routeMatched(c) && !routeDeclaresQuery(c)) {
     const [first] = Object.keys(queryValues(url));
     if (first !== undefined) throw badRequest(`unknown query parameter '${first}'`, "this route takes no query parameters", first);
   }

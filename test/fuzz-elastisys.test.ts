@@ -1,0 +1,57 @@
+// Property-based fuzzing of the elastisys cloud pool dialect (/cloudpools) through the Worker's
+// fetch: every route, generated bodies, framings, methods, credentials and path parameters.
+// Rules per request: never a 5xx, errors as {message, detail}, a refusal changes nothing.
+// Seed and runs: test/fuzz-support.ts fuzzOptions (docs/security.md, "Fuzzing").
+import fc from "fast-check";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { freezeClock, releaseClock } from "./clock";
+import { ADMIN_TOKEN, call, tenantToken } from "./helpers";
+import { fixture, withMachines, type Fixture } from "./elastisys-support";
+import { checkCase, credentialHeaders, fuzzOptions, requestFor, stateOf, type RouteTemplate } from "./fuzz-support";
+
+let f: Fixture;
+let other: Fixture;
+let machines: string[];
+let creds: fc.Arbitrary<Record<string, string>>;
+
+beforeAll(async () => {
+  freezeClock();
+  f = await fixture("fz-el");
+  other = await fixture("fz-el-o");
+  machines = await withMachines(f, 2);
+  const revoked = await tenantToken(f.tenant);
+  expect((await call("DELETE", `/admin/tenants/${f.tenant}/tokens/${revoked.tokenId}`, { token: ADMIN_TOKEN })).status).toBe(204);
+  creds = credentialHeaders({ own: f.token, other: other.token, revoked: revoked.token });
+});
+afterAll(releaseClock);
+
+const SIM = { type: "simulated", requestDelayMs: 60_000, bootDelayMs: 60_000, terminateDelayMs: 60_000 };
+const ROUTES: RouteTemplate[] = [
+  { method: "GET", path: "/cloudpools", body: null },
+  { method: "POST", path: "/cloudpools/{pool}/config", body: { provider: SIM, victimSelectionPolicy: "NEWEST_INSTANCE", instanceHourMarginSeconds: 0, updatePeriodSeconds: 3600 } },
+  { method: "GET", path: "/cloudpools/{pool}/config", body: null },
+  { method: "DELETE", path: "/cloudpools/{doomed}", body: null },
+  { method: "GET", path: "/cloudpools/{pool}/pool", body: null },
+  { method: "GET", path: "/cloudpools/{pool}/pool/size", body: null },
+  { method: "POST", path: "/cloudpools/{pool}/pool/size", body: { desiredSize: 2 } },
+  { method: "POST", path: "/cloudpools/{pool}/pool/{machine}/terminate", body: { decrementDesiredSize: false } },
+  { method: "POST", path: "/cloudpools/{pool}/pool/{machine}/detach", body: { decrementDesiredSize: false } },
+  { method: "POST", path: "/cloudpools/{pool}/pool/{machine}/attach", body: {} },
+  { method: "POST", path: "/cloudpools/{pool}/pool/{machine}/serviceState", body: { serviceState: "IN_SERVICE" } },
+  { method: "GET", path: "/cloudpools/{pool}/activities", body: null },
+  { method: "POST", path: "/cloudpools/{pool}/simulator/events", body: { type: "machine.crashed", machineId: "m" } },
+];
+
+/** The pool, the other tenant's pool of the same file, and the ledger of both tenants. */
+const state = () => stateOf([f.stub, other.stub], [f.tenant, other.tenant]);
+
+it("every /cloudpools route: no 5xx, {message, detail} errors, refusals change nothing", async () => {
+  const params = () => ({ pool: [f.pool, other.pool, "no-such-pool"], doomed: [`${f.pool}-gone`, "no-such-pool"], machine: [...machines, "i-0000", other.pool] });
+  const arb = fc.constantFrom(...ROUTES).chain((t) => requestFor(t, params(), creds));
+  await fc.assert(
+    fc.asyncProperty(arb, async (req) => {
+      await checkCase(req, state);
+    }),
+    fuzzOptions(140, "test/fuzz-elastisys.test.ts"),
+  );
+}, 120_000);
