@@ -48,7 +48,7 @@ describe("a body on a method or route that takes none (item 1)", () => {
       ["/api/elasticity/health", 400],
       ["/api/elasticity/node/status", 400],
       ["/hooks", 400],
-      ["/providers/webhook/g/machines", 405],
+      ["/providers/webhook/g/machines", 401], // its auth runs before the 405
       ["/admin/tenants/x/tokens", 405],
       ["/nowhere", 404],
     ];
