@@ -13,7 +13,7 @@ export const GROUP_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
  * A pool-scoped token reaches its own group only: every dialect reaches a group's object through
  * `groupStub`/`targetStub`, so this is the one place the scope is enforced (403 otherwise).
  */
-function checkPoolScope(c: Context<AppEnv>, kind: TargetKind, id: string): void {
+export function checkPoolScope(c: Context<AppEnv>, kind: TargetKind, id: string): void {
   const pool = c.get("tokenPool");
   if (!pool || (kind === "group" && id === pool)) return;
   throw poolScopeForbidden(pool, kind === "group" ? `'${id}' is another pool` : `a ${kind} is not the token's pool`);

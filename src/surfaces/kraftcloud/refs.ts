@@ -7,7 +7,7 @@ import { findGroupByUuid, findInstance } from "../../db/ledger";
 import type { Failure } from "../../domain/operations";
 import { checkQuery } from "../../http/query";
 import type { AppEnv } from "../../http/types";
-import { GROUP_NAME_RE } from "../groups";
+import { GROUP_NAME_RE, checkPoolScope } from "../groups";
 import { KC, fromFailure, itemError, type ItemError } from "./envelope";
 import { UUID_RE } from "./names";
 
@@ -59,6 +59,8 @@ export async function groupByUuid(c: Ctx, raw: string): Promise<Group> {
   if (!UUID_RE.test(raw)) return { ok: false, error: invalidUuid(raw) };
   const uuid = raw.toLowerCase();
   const row = await findGroupByUuid(c.env.DB, c.get("tenantId"), uuid);
+  // A pool-scoped token: another group is a 403 before anything about it is answered.
+  if (row) checkPoolScope(c, "group", row.name);
   return row ? { ok: true, name: row.name, identity: { uuid } } : { ok: false, error: notFound(`service group '${uuid}'`, { uuid }) };
 }
 
@@ -73,6 +75,7 @@ export async function groupByRef(c: Ctx, ref: Ref): Promise<Group> {
   if (ref.uuid !== undefined) return groupByUuid(c, ref.uuid);
   const name = ref.name!;
   if (!GROUP_NAME_RE.test(name)) return { ok: false, error: itemError(KC.INVALID, `Invalid name '${name}'`, {}, 400) as ItemFailure };
+  checkPoolScope(c, "group", name);
   return { ok: true, name, identity: { name } };
 }
 
@@ -84,6 +87,7 @@ export async function instanceByUuid(c: Ctx, raw: string): Promise<Instance> {
   if (!UUID_RE.test(raw)) return { ok: false, error: invalidUuid(raw) };
   const uuid = raw.toLowerCase();
   const row = await findInstance(c.env.DB, c.get("tenantId"), { uuid });
+  if (row) checkPoolScope(c, "group", row.groupName);
   return row ? { ok: true, row } : { ok: false, error: notFound(`instance '${uuid}'`, { uuid }) };
 }
 
@@ -96,6 +100,7 @@ export async function instanceByRef(c: Ctx, ref: Ref): Promise<Instance> {
   const name = ref.name!;
   if (!GROUP_NAME_RE.test(name)) return { ok: false, error: itemError(KC.INVALID, `Invalid name '${name}'`, {}, 400) as ItemFailure };
   const row = await findInstance(c.env.DB, c.get("tenantId"), { name });
+  if (row) checkPoolScope(c, "group", row.groupName);
   return row ? { ok: true, row } : { ok: false, error: notFound(`instance '${name}'`, { name }) };
 }
 
