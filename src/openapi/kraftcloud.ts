@@ -83,15 +83,18 @@ export function kraftcloudSpec(): DocumentSpec {
     title: "Scalegate — KraftCloud Services Autoscale API v1",
     version: "1",
     description:
-      "The KraftCloud (Unikraft Cloud) service group, instance and autoscale routes under `/v1`, answering the union of both API generations' fields. Every answer is the envelope `{status, data: {<kind>: [items]}, op_time_us}`; a failed item is HTTP 200 with the item's `status: \"error\"` and numeric `error`, on batch and single-target routes alike. Only failures of the whole request (malformed JSON, schema violations, credentials, unknown route or method, size) are non-2xx `{status: \"error\", message, errors: [{status}]}`. Credentials: `Authorization: Bearer <tenant token>`.",
+      "The KraftCloud (Unikraft Cloud) service group, instance and autoscale routes under `/v1`, answering the union of both API generations' fields. Every answer is the envelope `{status, data: {<kind>: [items]}, op_time_us}`; a failed item is HTTP 200 with the item's `status: \"error\"` and numeric `error`, on batch and single-target routes alike. Only failures of the whole request (malformed JSON, schema violations, credentials, unknown route or method, size) are non-2xx `{status: \"error\", message, errors: [{status}]}`. Credentials: `Authorization: Bearer <tenant token>`, or HTTP Basic with the token as password.",
     tags: [
       { name: "services", description: "Service groups" },
       { name: "instances", description: "Instances" },
       { name: "autoscale", description: "Autoscale configurations and step policies" },
       { name: "extensions", description: "Metric samples and what-if evaluation (Scalegate extensions)" },
     ],
-    securitySchemes: { tenantBearer: bearer("A tenant token (POST /admin/tenants/{tenant}/tokens)") },
-    security: ["tenantBearer"],
+    securitySchemes: {
+      tenantBearer: bearer("A tenant token (POST /admin/tenants/{tenant}/tokens)"),
+      tenantBasic: { type: "http", scheme: "basic", description: "HTTP Basic: any user name, the tenant token as password" },
+    },
+    security: ["tenantBearer", "tenantBasic"],
     error: kraftcloudError,
     operations,
   };
