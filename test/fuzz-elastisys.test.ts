@@ -7,8 +7,9 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { freezeClock, releaseClock } from "./clock";
 import { ADMIN_TOKEN, call, tenantToken } from "./helpers";
 import { fixture, withMachines, type Fixture } from "./elastisys-support";
-import { checkCase, credentialHeaders, fuzzOptions, requestFor, stateOf, type RouteTemplate } from "./fuzz-support";
+import { checkCase, credentialHeaders, fuzzOptions, fuzzTimeout, requestFor, stateOf, statusSummary, type RouteTemplate } from "./fuzz-support";
 
+const RUNS = 140;
 let f: Fixture;
 let other: Fixture;
 let machines: string[];
@@ -23,7 +24,10 @@ beforeAll(async () => {
   expect((await call("DELETE", `/admin/tenants/${f.tenant}/tokens/${revoked.tokenId}`, { token: ADMIN_TOKEN })).status).toBe(204);
   creds = credentialHeaders({ own: f.token, other: other.token, revoked: revoked.token });
 });
-afterAll(releaseClock);
+afterAll(() => {
+  releaseClock();
+  console.log(`[fuzz] statuses: ${statusSummary()}`);
+});
 
 const SIM = { type: "simulated", requestDelayMs: 60_000, bootDelayMs: 60_000, terminateDelayMs: 60_000 };
 const ROUTES: RouteTemplate[] = [
@@ -52,6 +56,6 @@ it("every /cloudpools route: no 5xx, {message, detail} errors, refusals change n
     fc.asyncProperty(arb, async (req) => {
       await checkCase(req, state);
     }),
-    fuzzOptions(140, "test/fuzz-elastisys.test.ts"),
+    fuzzOptions(RUNS, "test/fuzz-elastisys.test.ts"),
   );
-}, 120_000);
+}, fuzzTimeout(RUNS));

@@ -242,7 +242,7 @@ export async function stateOf(stubs: DurableObjectStub[], tenants: string[]): Pr
   );
   const marks = tenants.map(() => "?").join(",");
   const d1 = await env.DB.batch(
-    ["operations", "groups", "tokens", "hooks"].map((table) => env.DB.prepare(`SELECT * FROM ${table} WHERE tenant_id IN (${marks}) ORDER BY 1`).bind(...tenants)),
+    ["operations", "groups", "tokens", "hooks", "instances"].map((table) => env.DB.prepare(`SELECT * FROM ${table} WHERE tenant_id IN (${marks}) ORDER BY 1`).bind(...tenants)),
   );
   return { objects, d1: d1.map((r) => r.results) };
 }
@@ -279,6 +279,7 @@ export async function checkCase(req: RawRequest, snapshot: () => Promise<unknown
   const what = describeRequest(req);
   const before = await snapshot();
   const r = await send(req);
+  statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
   expect(r.status, `${what} → ${r.status} ${r.text.slice(0, 300)}`).toBeLessThan(500);
   const itemsFailed = dialectOf(req.path) === "kraftcloud" && r.status < 300 && r.body?.status === "error";
   const refused = r.status >= 400 || itemsFailed;
@@ -288,6 +289,18 @@ export async function checkCase(req: RawRequest, snapshot: () => Promise<unknown
     expect(after, `${what} → ${r.status} ${r.text.slice(0, 300)} changed state`).toEqual(before);
   }
   return r;
+}
+
+const statuses = new Map<number, number>();
+
+/** How many answers of each status the cases so far got (printed after a suite, to see what it reached). */
+export function statusSummary(): string {
+  return [...statuses.entries()].sort(([a], [b]) => a - b).map(([k, v]) => `${k}×${v}`).join(" ");
+}
+
+/** A test's time limit: 2 minutes, or more for a long `npm run fuzz` (about 1 s a run at worst). */
+export function fuzzTimeout(defaultRuns: number): number {
+  return Math.max(120_000, fuzzParams(defaultRuns).numRuns * 1000);
 }
 
 /** fast-check parameters of a suite: the seed (printed), the runs, no shrinking (each run is a request). */
@@ -362,11 +375,13 @@ export function requestFor(t: RouteTemplate, params: Record<string, string[]>, c
       contentType: fc.oneof({ weight: 6, arbitrary: fc.constant<string | undefined>("application/json") }, { weight: 1, arbitrary: anyContentType }),
       auth: creds,
       dropHeader: fc.oneof({ weight: 6, arbitrary: fc.constant<string | null>(null) }, { weight: 1, arbitrary: fc.constantFrom(...Object.keys(t.headers ?? { none: "" })) }),
+      // `{uniq}` in a header value (an Idempotency-Key): mostly fresh, sometimes one seen before.
+      uniq: fc.oneof({ weight: 3, arbitrary: fc.uuid() }, { weight: 1, arbitrary: fc.constantFrom("k1", "k2") }),
     })
-    .map(({ method, values, query, body, framing, contentType, auth, dropHeader }) => {
+    .map(({ method, values, query, body, framing, contentType, auth, dropHeader, uniq }) => {
       let i = 0;
       const path = t.path.replace(/\{(\w+)\}/g, () => values[i++]) + query;
-      const headers: Record<string, string> = { ...(t.headers ?? {}), ...auth };
+      const headers: Record<string, string> = { ...Object.fromEntries(Object.entries(t.headers ?? {}).map(([k, v]) => [k, v.replace("{uniq}", uniq)])), ...auth };
       if (dropHeader) delete headers[dropHeader];
       if (contentType !== undefined && body !== null) headers["Content-Type"] = contentType;
       return { method, path, headers, body, framing };
