@@ -47,7 +47,7 @@ describe("the validator", () => {
     expect(errorsOf("GET", `/v1/instances/${UUID}`, 200, inst({ state: "sleeping" }))).not.toEqual([]);
     expect(errorsOf("GET", `/v1/instances/${UUID}`, 200, inst({ uuid: "nope" }))).not.toEqual([]);
     expect(errorsOf("GET", `/v1/instances/${UUID}`, 200, inst({ created_at: "yesterday" }))).not.toEqual([]);
-    expect(errorsOf("GET", `/v1/instances/${UUID}`, 200, inst({ memory_mb: 0 }))).not.toEqual([]);
+    expect(errorsOf("GET", `/v1/instances/${UUID}`, 200, inst({ memory_mb: -1 }))).not.toEqual([]);
     expect(errorsOf("GET", `/v1/instances/${UUID}`, 200, inst({ vcpus: "1" }))).not.toEqual([]);
   });
 

@@ -64,12 +64,11 @@ describe("names", () => {
 });
 
 describe("wire formats of groups and machines from another dialect", () => {
-  it("a pool machine has no image/memory; a stopped one has stopped_at and no started_at", () => {
+  it("a pool machine has no spec: empty image, zero memory and vcpus; a stopped one has stopped_at and no started_at", () => {
     const g = { uuid: "00000000-0000-8000-8000-000000000000", name: "g" };
     const running = instanceJson(machine("i-1", { privateIps: ["10.1.2.3"] }), g, NOW);
     expect(running).toMatchObject({ state: "running", private_ip: "10.1.2.3", service_group: g });
-    expect(running).not.toHaveProperty("image");
-    expect(running).not.toHaveProperty("memory_mb");
+    expect(running).toMatchObject({ image: "", memory_mb: 0, vcpus: 0, restart_policy: "never", type: "micro" });
     expect(running).toHaveProperty("started_at");
     const stopped = instanceJson(machine("i-2", { machineState: "TERMINATED", endedAt: NOW }), g, NOW);
     expect(stopped).toMatchObject({ state: "stopped", stopped_at: new Date(NOW).toISOString() });

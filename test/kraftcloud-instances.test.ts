@@ -171,7 +171,7 @@ describe("GET /v1/instances", () => {
     expect(items[0]).toEqual(a);
     expect(items[1]).toEqual(b);
     expect(items[2]).toMatchObject({ status: "success", state: "starting", service_group: { uuid: g2, name: "g2" } });
-    expect(items[2].image).toBeUndefined();
+    expect(items[2]).toMatchObject({ image: "", memory_mb: 0, vcpus: 0 });
     expect(a.service_group.uuid).toBe(g1);
     const brief = expectBatch(await t.api.get("/v1/instances?details=false"), "instances", "success");
     expect(brief).toEqual(items.map((i) => ({ status: "success", uuid: i.uuid, name: i.name })));

@@ -69,7 +69,9 @@ export function instanceJson(m: Machine, g: { uuid: string; name: string }, crea
     name: m.name,
     created_at: iso(createdAt),
     state,
-    ...(m.spec ? { image: m.spec.image, memory_mb: m.spec.memoryMb, vcpus: m.spec.vcpus ?? DEFAULT_VCPUS } : {}),
+    // The SDK's model requires these; a machine a pool launched has no spec Scalegate knows of,
+    // which it says with an empty image and zero sizes rather than invented ones.
+    ...(m.spec ? { image: m.spec.image, memory_mb: m.spec.memoryMb, vcpus: m.spec.vcpus ?? DEFAULT_VCPUS } : { image: "", memory_mb: 0, vcpus: 0 }),
     // What Scalegate does, in the SDK's terms: a stopped or crashed instance stays stopped until a
     // start call (no restart policy), and every instance is a unikernel VM (`micro`).
     restart_policy: "never",
