@@ -347,8 +347,18 @@ export function bodyFor(valid: Record<string, unknown> | unknown[] | null): fc.A
     { weight: 1, arbitrary: numberLiteral.map((n) => (valid && !Array.isArray(valid) && Object.keys(valid).length ? validText.replace(/:(-?\d+(\.\d+)?)/, `:${n}`) : n)) },
     { weight: 1, arbitrary: fc.constant(valid && !Array.isArray(valid) && Object.keys(valid).length ? validText.replace(/^\{"(\w+)":/, '{"$1":null,"$1":') : '{"a":1,"a":1}') },
     { weight: 1, arbitrary: fc.constant("\ufeff" + validText) },
+    { weight: 1, arbitrary: deepField(valid) },
   );
   return arr;
+}
+
+/** A valid body with one field replaced by arrays or objects nested thousands deep. */
+function deepField(valid: Record<string, unknown> | unknown[] | null): fc.Arbitrary<string> {
+  const keys = valid && !Array.isArray(valid) ? Object.keys(valid) : [];
+  return fc.tuple(fc.constantFrom(...(keys.length ? keys : ["x"])), fc.constantFrom(100, 5000, 20000), fc.boolean()).map(([k, n, arrays]) => {
+    const deep = arrays ? "[".repeat(n) + "]".repeat(n) : '{"a":'.repeat(n) + "1" + "}".repeat(n);
+    return json({ ...(keys.length ? (valid as Record<string, unknown>) : {}), [k]: "__DEEP__" }).replace('"__DEEP__"', deep);
+  });
 }
 
 /** The request of a route template, mutated in every way the suite knows. */

@@ -189,11 +189,17 @@ describe("bytes: UTF-8, BOM, duplicate keys, size", () => {
     expectError(r, 400, "unknown field 'x'");
   });
 
-  it("deeply nested JSON is a 400, not a crash", async () => {
+  it("JSON nested deeper than 64 levels is a 400 saying so (JSON.parse and zod recurse), not a crash or 'malformed'", async () => {
     const f = await fixture("deep");
-    for (const raw of ["[".repeat(20000) + "]".repeat(20000), '{"a":'.repeat(8000) + "1" + "}".repeat(8000)]) {
+    for (const raw of ["[".repeat(20000) + "]".repeat(20000), '{"a":'.repeat(8000) + "1" + "}".repeat(8000), `{"provider":${"[".repeat(65)}${"]".repeat(65)}}`]) {
       const r = await expectNoChange(f, () => send({ method: "POST", path: `${f.base}/config`, body: raw, framing: "chunked", headers: { Authorization: `Bearer ${f.token}` } }));
-      expectError(r, 400);
+      expectError(r, 400, "nested deeper than 64 levels");
     }
+    // 64 deep is read, and judged by the route's schema.
+    const at = await expectNoChange(f, () => send({ method: "POST", path: `${f.base}/config`, body: `${"[".repeat(64)}${"]".repeat(64)}`, headers: { Authorization: `Bearer ${f.token}` } }));
+    expectError(at, 400, "invalid field 'body'");
+    // Brackets inside strings are no nesting.
+    const inString = await expectNoChange(f, () => send({ method: "POST", path: `${f.base}/pool/size`, body: JSON.stringify({ desiredSize: 1, note: "[".repeat(100) }), headers: { Authorization: `Bearer ${f.token}` } }));
+    expectError(inString, 400, "unknown field 'note'");
   });
 });

@@ -10,8 +10,8 @@
 //     (U+00A0, U+2028, U+3000…) is content, and not JSON: 400, never an absent body.
 //   - UTF-8 only, decoded fatally: invalid bytes are a 400. One leading UTF-8 BOM is skipped
 //     (RFC 8259 §8.1 allows it); a body that is only a BOM holds no JSON value and is a 400.
-//   - Malformed JSON, a duplicate key anywhere, a `__proto__` key, wrong types and unknown fields
-//     are 400s naming the field, before anything reaches a Durable Object.
+//   - Malformed JSON, nesting deeper than 64, a duplicate key anywhere, a `__proto__` key, wrong
+//     types and unknown fields are 400s naming the field, before anything reaches a Durable Object.
 import type { Context, MiddlewareHandler } from "hono";
 import type { z } from "zod";
 import { declare, routeDeclares, routeMatched } from "./declared";
@@ -117,6 +117,26 @@ export function duplicateKey(text: string): string | null {
   return null;
 }
 
+/** Deepest nesting of arrays and objects in a body (no API body needs more; JSON.parse and zod recurse). */
+export const MAX_JSON_DEPTH = 64;
+
+/** How deep arrays and objects nest in a JSON-ish text (strings skipped), stopping once past `limit`. */
+export function nestingDepth(text: string, limit = MAX_JSON_DEPTH): number {
+  let depth = 0;
+  let max = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === 0x22 /* " */) {
+      i++;
+      while (i < text.length && text.charCodeAt(i) !== 0x22) i += text.charCodeAt(i) === 0x5c /* \ */ ? 2 : 1;
+    } else if (ch === 0x7b || ch === 0x5b) {
+      if (++depth > max) max = depth;
+      if (max > limit) return max;
+    } else if (ch === 0x7d || ch === 0x5d) depth--;
+  }
+  return max;
+}
+
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /**
@@ -135,6 +155,7 @@ export function parseJson(bytes: Uint8Array, options: { optional?: boolean } = {
     text = text.slice(1);
     if (/^[ \t\r\n]*$/.test(text)) return fail("request body holds only a byte order mark", "a JSON value is required after the UTF-8 BOM");
   }
+  if (nestingDepth(text) > MAX_JSON_DEPTH) return fail(`request body nested deeper than ${MAX_JSON_DEPTH} levels`, "arrays and objects may nest at most 64 deep");
   let value: unknown;
   // zod's strict objects do not see a `__proto__` key, so it is refused here as the unknown field it is.
   let protoKey = false;
