@@ -38,6 +38,12 @@ export function expectMachine(m, where = "machine") {
   if (m.launchTime !== null) assert.ok(!Number.isNaN(Date.parse(m.launchTime)), `${where}.launchTime is ISO 8601`);
   assert.ok(Array.isArray(m.privateIps), `${where}.privateIps`);
   assert.ok(Array.isArray(m.publicIps), `${where}.publicIps`);
+  // The later API's Machine requires these three (checkNotNull in its constructor); the
+  // autoscaler tags its pool-size metrics with them (CloudPoolOrigin: cloud provider, region,
+  // machine size). Gson leaves a missing one null.
+  for (const k of ["cloudProvider", "region", "machineSize"]) {
+    assert.equal(typeof m[k], "string", `${where}.${k} (required by the later API's Machine): ${JSON.stringify(m)}`);
+  }
   return m;
 }
 
@@ -49,11 +55,12 @@ export function expectPool(pool) {
   return pool;
 }
 
-/** `GET /pool/size`: `{desiredSize, allocated, active}` (the later API's PoolSizeSummary). */
+/** `GET /pool/size`: `{timestamp, desiredSize, allocated, active}` (the later API's PoolSizeSummary). */
 export function expectSize(size) {
   for (const k of ["desiredSize", "allocated", "active"]) {
     assert.ok(Number.isInteger(size?.[k]), `pool size ${k}: ${JSON.stringify(size)}`);
   }
+  assert.ok(typeof size.timestamp === "string" && !Number.isNaN(Date.parse(size.timestamp)), `pool size timestamp (ISO 8601): ${JSON.stringify(size)}`);
   return size;
 }
 

@@ -65,8 +65,8 @@ describe("elastisys autoscaler (/cloudpools/{pool}, tenant token, HTTP Basic)", 
   it("GET /pool: machines with the fields the autoscaler reads", async () => {
     need("configured");
     const p = await eventually(readPool, (x) => x?.machines?.filter((m) => m.machineState === "RUNNING").length === 2, { what: "2 RUNNING machines" });
+    [s.a, s.b] = p.machines.map((m) => m.id); // kept for the next steps before any check
     expectPool(p);
-    [s.a, s.b] = p.machines.map((m) => m.id);
     const size = expectSize((await exec("GET /pool/size", "GET", "/pool/size")).json);
     assert.deepEqual([size.desiredSize, size.allocated, size.active], [2, 2, 2]);
   });

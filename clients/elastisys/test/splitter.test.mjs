@@ -59,13 +59,13 @@ describe("elastisys splitter (root URL shape, pool-scoped token, HTTP Basic)", (
   it("GET /pool: machines with the fields the splitter reads", async () => {
     need("configured");
     const pool = await eventually(readPool, (p) => p?.machines?.filter((m) => m.machineState === "RUNNING").length === 3, { what: "3 RUNNING machines" });
+    [s.m1, s.m2, s.m3] = pool.machines.map((m) => m.id); // kept for the next steps before any check
     expectPool(pool);
     for (const m of pool.machines) {
       assert.deepEqual(m.membershipStatus, { active: true, evictable: true }, `a member in service: ${JSON.stringify(m)}`);
       assert.ok(m.privateIps.length > 0 && m.publicIps.length > 0, "IPs once running");
       assert.notEqual(m.launchTime, null);
     }
-    [s.m1, s.m2, s.m3] = pool.machines.map((m) => m.id);
     const size = expectSize((await exec("GET /pool/size", "GET", "/pool/size")).json);
     assert.deepEqual([size.desiredSize, size.allocated, size.active], [3, 3, 3]);
   });
