@@ -67,9 +67,14 @@ describe("callbacks: metadata and addresses", () => {
     expect(m.metadata).toMatchObject(metadata);
     expect(m.privateIps).toEqual(privateIps);
     expect(m.publicIps).toEqual(publicIps);
-    // Exactly 8 KiB serialized is accepted.
+    // Exactly 8 KiB serialized is accepted; merged with the earlier keys it would outgrow 8 KiB, so it replaces them.
     const pad = 8 * 1024 - JSON.stringify({ k: "" }).length;
     expect((await report(http, "g", { id, state: "RUNNING", metadata: { k: "x".repeat(pad) } })).status).toBe(200);
+    const big = (await http.get("/cloudpools/g/pool")).body.machines.find((x: any) => x.id === id).metadata;
+    expect(Object.keys(big).sort()).toEqual(["k", "provider"]);
+    // A small report merges again (the machine's metadata stays bounded, never grows without limit).
+    expect((await report(http, "g", { id, state: "RUNNING", metadata: { k: "small", zone: "eu-2" } })).status).toBe(200);
+    expect((await http.get("/cloudpools/g/pool")).body.machines.find((x: any) => x.id === id).metadata).toEqual({ k: "small", zone: "eu-2", provider: "webhook" });
   });
 });
 

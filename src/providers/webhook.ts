@@ -75,6 +75,20 @@ export type ReportOutcome =
 const RANK: Record<MachineState, number> = { REQUESTED: 0, PENDING: 1, RUNNING: 2, TERMINATING: 3, TERMINATED: 4, REJECTED: 4 };
 const LIVE = new Set<MachineState>(["REQUESTED", "PENDING", "RUNNING"]);
 
+/** Largest reported metadata (serialized, UTF-8) kept for one machine; the callback schema bounds each report to it. */
+export const MAX_REPORTED_METADATA_BYTES = 8 * 1024;
+
+/**
+ * A report's metadata shallow-merged into what earlier reports said. When the merge would outgrow
+ * the bound (reports naming ever new keys), the report's metadata replaces the earlier keys
+ * instead, so a machine's metadata never grows without limit. `provider: webhook` always stays.
+ */
+export function mergeMetadata(current: Record<string, JsonValue>, reported: Record<string, JsonValue>): Record<string, JsonValue> {
+  const merged = { ...current, ...reported, provider: "webhook" };
+  if (new TextEncoder().encode(JSON.stringify(merged)).length <= MAX_REPORTED_METADATA_BYTES) return merged;
+  return { ...(typeof current.origin === "string" ? { origin: current.origin } : {}), ...reported, provider: "webhook" };
+}
+
 /** What one report does to the group's machines (pure; the command persists it). */
 export function applyReport(current: Machine | undefined, r: MachineReport, now: number): ReportOutcome {
   const details = (m: Machine): Machine => ({
@@ -82,7 +96,7 @@ export function applyReport(current: Machine | undefined, r: MachineReport, now:
     publicIps: r.publicIps ?? m.publicIps,
     privateIps: r.privateIps ?? m.privateIps,
     launchtime: r.launchtime ?? m.launchtime,
-    metadata: r.metadata ? { ...m.metadata, ...r.metadata, provider: "webhook" } : m.metadata,
+    metadata: r.metadata ? mergeMetadata(m.metadata, r.metadata) : m.metadata,
   });
   if (!current) {
     if (!LIVE.has(r.state)) return { id: r.id, outcome: "ignored", reason: `unknown machine reported ${r.state}` };

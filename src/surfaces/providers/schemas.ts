@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { isIpAddress } from "../../domain/ip";
 import { MACHINE_STATES } from "../../domain/model";
+import { MAX_REPORTED_METADATA_BYTES } from "../../providers/webhook";
 
 export const WEBHOOK_SECRET_MIN = 16;
 export const WEBHOOK_SECRET_MAX = 256;
@@ -51,7 +52,7 @@ export const providerBody = z.discriminatedUnion("type", [
 const ip = z.string().max(64).refine(isIpAddress, "not a valid IPv4 or IPv6 address (no zone ids, no leading zeros in IPv4 octets)");
 
 /** Largest serialized `metadata` of one machine report (elastisys machine metadata is any JSON object). */
-export const MAX_METADATA_BYTES = 8 * 1024;
+export const MAX_METADATA_BYTES = MAX_REPORTED_METADATA_BYTES;
 /** Deepest nesting of `metadata` (a JSON object far deeper than this is an attack, not metadata). */
 export const MAX_METADATA_DEPTH = 32;
 
