@@ -140,6 +140,14 @@ describe("bad batch bodies: 400 naming the field, nothing changed", () => {
 });
 
 describe("per-uuid routes: the SDK's options body, per-item failures at HTTP 200", () => {
+  it("an Idempotency-Key reused for another request is a whole-request 422 (no item), not an item at 200", async () => {
+    const { t, inst } = await running("pk");
+    const key = { "Idempotency-Key": "single-1" };
+    expect(expectBatch(await t.api.raw("PUT", `/v1/instances/${inst["g-1"].uuid}/stop`, undefined, key), "instances", "success")[0].state).toBe("stopping");
+    const r = await expectNoChange(t, ["g", "h"], () => t.api.raw("PUT", `/v1/instances/${inst["g-2"].uuid}/stop`, undefined, key));
+    expectKcError(r, 422);
+  });
+
   it("start/stop take an empty body, {} or their options; a deleted instance reads as HTTP 200 with error 8", async () => {
     const { t, inst } = await running("pu");
     const uuid = inst["g-1"].uuid;
