@@ -36,8 +36,7 @@ const bindingOperation = operation
   .extend({
     ...bindingFields,
     result: z
-      .looseObject({ ...bindingFields, before: anyJson.optional(), after: anyJson.optional() })
-      .partial()
+      .looseObject({ current_function_id: z.string().nullable(), next_function_id: z.string().nullable(), cutover_at: z.int().nullable(), before: anyJson.optional(), after: anyJson.optional() })
       .nullable()
       .describe("before/after, and the binding clients read: current_function_id, next_function_id, cutover_at"),
   })
