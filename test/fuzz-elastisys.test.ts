@@ -9,7 +9,7 @@ import { ADMIN_TOKEN, call, tenantToken } from "./helpers";
 import { fixture, withMachines, type Fixture } from "./elastisys-support";
 import { checkCase, credentialHeaders, fuzzOptions, fuzzTimeout, requestFor, stateOf, statusSummary, type RouteTemplate } from "./fuzz-support";
 
-const RUNS = 140;
+const RUNS = 250;
 let f: Fixture;
 let other: Fixture;
 let machines: string[];

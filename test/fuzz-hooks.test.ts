@@ -13,7 +13,7 @@ import { ADMIN_TOKEN, call, tenantToken } from "./helpers";
 import { hookFixture, type HookFixture } from "./hooks-support";
 import { checkCase, credentialHeaders, fuzzOptions, fuzzTimeout, requestFor, stateOf, statusSummary, type RawRequest, type RouteTemplate } from "./fuzz-support";
 
-const RUNS = 160;
+const RUNS = 250;
 let h: HookFixture;
 let other: HookFixture;
 let tenantCreds: fc.Arbitrary<Record<string, string>>;

@@ -10,7 +10,7 @@ import { ADMIN_TOKEN, call, tenantToken } from "./helpers";
 import { IN, OUT, configure, service, type Svc } from "./kraftcloud-autoscale-support";
 import { checkCase, credentialHeaders, fuzzOptions, fuzzTimeout, requestFor, stateOf, statusSummary, type RouteTemplate } from "./fuzz-support";
 
-const RUNS = 160;
+const RUNS = 300;
 let s: Svc;
 let other: Svc;
 let creds: fc.Arbitrary<Record<string, string>>;

@@ -12,7 +12,7 @@ import { ADMIN_TOKEN, call, tenantToken } from "./helpers";
 import { fixture, type Fixture } from "./elastisys-support";
 import { checkCase, credentialHeaders, fuzzOptions, fuzzTimeout, requestFor, stateOf, statusSummary, type RouteTemplate } from "./fuzz-support";
 
-const RUNS = 160;
+const RUNS = 250;
 const Q = "/api/elasticity";
 let f: Fixture;
 let other: Fixture;
