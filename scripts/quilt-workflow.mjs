@@ -118,6 +118,9 @@ async function main() {
   show("control_base_url", control);
   show("idempotency", { scope: contract.idempotency?.scope, retention: contract.idempotency?.retention });
   if (!control || !contract.paths?.node_group_scale || !contract.paths?.rollback_action) die("the contract lacks control_base_url or paths", { status: 200, body: contract });
+  // control_base_url is the origin and `paths` are full paths from it; the read routes (operation
+  // lookup, action listing) are not in the contract: they live beside the writes, under /control.
+  const reads = `${control}/api/elasticity/control`;
 
   title("Setup: the node group exists (node groups are the groups of the other dialects; create-or-merge, safe to repeat)");
   expectStatus(await send("POST", `${base}/cloudpools/${encodeURIComponent(group)}/config`, { headers: { Authorization: `Bearer ${token}` }, body: {} }), 200, "node group setup");
@@ -140,11 +143,11 @@ async function main() {
   show("operation_id", replay.operation_id);
 
   title("Operation lookup");
-  const found = expectStatus(await send("GET", `${control}/operations/${encodeURIComponent(op.operation_id)}`, { headers: auth }), 200, "operation lookup");
+  const found = expectStatus(await send("GET", `${reads}/operations/${encodeURIComponent(op.operation_id)}`, { headers: auth }), 200, "operation lookup");
   show("operation", summary(found));
 
   title(`Action listing: the operations of '${action}', oldest first`);
-  const listed = expectStatus(await send("GET", `${control}/actions/${encodeURIComponent(action)}/operations`, { headers: auth }), 200, "action listing");
+  const listed = expectStatus(await send("GET", `${reads}/actions/${encodeURIComponent(action)}/operations`, { headers: auth }), 200, "action listing");
   for (const o of listed) show("-", summary(o));
   if (!listed.some((o) => o.operation_id === op.operation_id)) die("the write is missing from its action's listing", { status: 200, body: listed });
 
