@@ -75,11 +75,11 @@ describe("wire formats of groups and machines from another dialect", () => {
     expect(stopped).not.toHaveProperty("started_at");
   });
 
-  it("a group without a service definition: no ports, no domains, no limits; attached = members running or retained", () => {
+  it("a group without a service definition: no ports, no domains, the default limits; attached = members running or retained", () => {
     const g = group(2);
     const json = serviceJson(g, [machine("a"), machine("b", { machineState: "TERMINATED" }), machine("c", { member: false }), machine("d", { machineState: "TERMINATED", retained: true })]);
     expect(json).toMatchObject({ services: [], domains: [], autoscale: false, persistent: true });
-    expect(json).not.toHaveProperty("soft_limit");
+    expect(json).toMatchObject({ soft_limit: 1, hard_limit: 65535 });
     expect(json.instances.map((i) => i.name)).toEqual(["a", "d"]);
   });
 });

@@ -181,6 +181,8 @@ describe("GET /v1/services", () => {
       created_at: expect.stringMatching(ISO),
       persistent: true,
       autoscale: false,
+      soft_limit: 1,
+      hard_limit: 65535,
       services: [],
       domains: [],
       instances: [],

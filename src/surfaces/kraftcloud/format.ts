@@ -28,6 +28,9 @@ export function kcState(m: Machine): KcState {
 }
 
 export const DEFAULT_VCPUS = 1;
+/** KraftCloud's connection limits of a service group created without them. */
+export const DEFAULT_SOFT_LIMIT = 1;
+export const DEFAULT_HARD_LIMIT = 65535;
 
 export const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -39,7 +42,7 @@ export const groupIdentity = (g: GroupState) => ({ uuid: g.uuid, name: g.name })
 
 /**
  * A service group (`get-services` item). Groups created through another dialect have no service
- * definition: no published ports, no domains, no connection limits.
+ * definition: no published ports, no domains, the default connection limits.
  */
 export function serviceJson(g: GroupState, machines: Machine[]) {
   const s = g.service;
@@ -50,7 +53,10 @@ export function serviceJson(g: GroupState, machines: Machine[]) {
     created_at: iso(g.createdAt),
     persistent: true,
     autoscale: g.autoscale !== null,
-    ...(s ? { soft_limit: s.softLimit, hard_limit: s.hardLimit } : {}),
+    // A group of another dialect has the limits a service group gets when none are given (the
+    // SDK's ServiceGroup requires both).
+    soft_limit: s ? s.softLimit : DEFAULT_SOFT_LIMIT,
+    hard_limit: s ? s.hardLimit : DEFAULT_HARD_LIMIT,
     services: s ? s.services.map((p) => ({ port: p.port, destination_port: p.destination_port, handlers: p.handlers })) : [],
     domains: s ? s.domains.map((d) => ({ fqdn: d.fqdn })) : [],
     instances: attached(machines).map((m) => ({ uuid: m.uuid, name: m.name })),

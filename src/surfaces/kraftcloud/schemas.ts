@@ -6,6 +6,7 @@
 import { z } from "zod";
 import type { ServiceSpec } from "../../domain/model";
 import { providerBody } from "../providers/schemas";
+import { DEFAULT_HARD_LIMIT, DEFAULT_SOFT_LIMIT } from "./format";
 import { MAX_ITEMS, oneOrMany, refBody } from "./refs";
 
 const port = z.int().min(1).max(65535);
@@ -130,8 +131,8 @@ export function serviceSpec(item: CreateServiceItem): { ok: true; spec: ServiceS
     if (domains.some((x) => x.fqdn === fqdn)) return { ok: false, message: `domain '${fqdn}' is listed twice` };
     domains.push({ fqdn });
   }
-  const softLimit = item.soft_limit ?? 1;
-  const hardLimit = item.hard_limit ?? 65535;
+  const softLimit = item.soft_limit ?? DEFAULT_SOFT_LIMIT;
+  const hardLimit = item.hard_limit ?? DEFAULT_HARD_LIMIT;
   if (softLimit > hardLimit) return { ok: false, message: `soft_limit ${softLimit} is above hard_limit ${hardLimit}` };
   return { ok: true, spec: { services, domains, softLimit, hardLimit } };
 }
