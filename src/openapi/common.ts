@@ -3,6 +3,7 @@
 // Idempotency-Key header. Answer objects allow additional properties: a new field in an answer
 // never breaks a client, so the documents promise what is there, not that nothing else is.
 import { z } from "zod";
+import { QUILT_ERROR_CODES, ROUTE_NOT_FOUND } from "../http/quilt-errors";
 import type { HeaderParam } from "./builder";
 
 /** An ISO 8601 UTC time as `Date#toISOString` writes it. */
@@ -31,9 +32,12 @@ export const kraftcloudError = z
     description: "A failure of the whole request (malformed JSON, schema violation, credentials, unknown route, method, size): non-2xx. Failures of one item are HTTP 200 envelopes instead.",
   });
 
+/** Every `error_code` the Quilt renderer writes (src/http/quilt-errors.ts). */
+const QUILT_CODES = [...new Set([...Object.values(QUILT_ERROR_CODES), "IDEMPOTENCY_IN_FLIGHT", "ELASTICITY_OPERATION_FAILED", ROUTE_NOT_FOUND])] as [string, ...string[]];
+
 const quiltErrorShape = {
   error: z.string().min(1).describe("the message"),
-  error_code: z.string().min(1).describe("ELASTICITY_INVALID_ARGUMENT, ELASTICITY_TARGET_NOT_FOUND, ELASTICITY_OPERATION_FAILED, ELASTICITY_ROUTE_NOT_FOUND, IDEMPOTENCY_CONFLICT, IDEMPOTENCY_IN_FLIGHT, UNAUTHORIZED, FORBIDDEN, METHOD_NOT_ALLOWED, PAYLOAD_TOO_LARGE, ELASTICITY_INTERNAL_ERROR"),
+  error_code: z.enum(QUILT_CODES),
   request_id: z.string().nullable().describe("equals the X-Request-Id response header"),
   details: z.record(z.string(), anyJson).optional().describe("structured context, e.g. {field}"),
   hint: z.string().optional().describe("what to do about it"),

@@ -4,6 +4,7 @@
 // `@unikraft/cloud` SDK's models read); every object allows additional properties, as extra keys
 // never break a KraftCloud client. docs/kraftcloud.md, "Comparing with the upstream OpenAPI file".
 import { z } from "zod";
+import { KC } from "../surfaces/kraftcloud/envelope";
 import { isoTime } from "./common";
 
 export const KC_STATES = ["stopped", "starting", "running", "draining", "stopping", "standby"] as const;
@@ -16,7 +17,7 @@ export const itemError = z
   .looseObject({
     status: z.literal("error"),
     message: z.string().min(1),
-    error: z.int().describe("KraftCloud error code: 7 invalid, 8 not found, 23 already exists, 26 autoscale configured, 27 autoscale not configured, 29 size out of range"),
+    error: z.literal(Object.values(KC)).describe("KraftCloud error code: 7 invalid, 8 not found, 23 already exists, 26 autoscale configured, 27 autoscale not configured, 29 size out of range"),
     uuid: uuid.optional(),
     name: z.string().optional(),
   })
