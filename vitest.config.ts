@@ -1,7 +1,9 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 
-const numberEnv = (name: string): number | undefined => (process.env[name] ? Number(process.env[name]) : undefined);
+// (globalThis: the project's type check has no Node types; this file runs in Node.)
+const environment = (globalThis as unknown as { process: { env: Record<string, string | undefined> } }).process.env;
+const numberEnv = (name: string): number | undefined => (environment[name] ? Number(environment[name]) : undefined);
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("./migrations");
