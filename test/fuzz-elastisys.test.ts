@@ -22,7 +22,12 @@ beforeAll(async () => {
   machines = await withMachines(f, 2);
   const revoked = await tenantToken(f.tenant);
   expect((await call("DELETE", `/admin/tenants/${f.tenant}/tokens/${revoked.tokenId}`, { token: ADMIN_TOKEN })).status).toBe(204);
-  creds = credentialHeaders({ own: f.token, other: other.token, revoked: revoked.token });
+  // A pool-scoped token: the pool API at the root, and /cloudpools limited to its pool.
+  const scoped = await call("POST", `/admin/tenants/${f.tenant}/tokens`, { token: ADMIN_TOKEN, body: { pool: f.pool } });
+  expect(scoped.status, scoped.text).toBe(201);
+  const tenantWide = credentialHeaders({ own: f.token, other: other.token, revoked: revoked.token });
+  const poolScoped = credentialHeaders({ own: scoped.body.token, other: other.token, revoked: revoked.token });
+  creds = fc.oneof({ weight: 3, arbitrary: tenantWide }, { weight: 1, arbitrary: poolScoped });
 });
 afterAll(() => {
   releaseClock();
@@ -44,13 +49,20 @@ const ROUTES: RouteTemplate[] = [
   { method: "POST", path: "/cloudpools/{pool}/pool/{machine}/serviceState", body: { serviceState: "IN_SERVICE" } },
   { method: "GET", path: "/cloudpools/{pool}/activities", body: null },
   { method: "POST", path: "/cloudpools/{pool}/simulator/events", body: { type: "machine.crashed", machineId: "m" } },
+  // The same API at the root (pool-scoped tokens).
+  { method: "GET", path: "/config", body: null },
+  { method: "POST", path: "/config", body: { updatePeriodSeconds: 3600 } },
+  { method: "GET", path: "/pool", body: null },
+  { method: "POST", path: "/pool/size", body: { desiredSize: 1 } },
+  { method: "POST", path: "/pool/{machine}/terminate", body: { decrementDesiredSize: true } },
+  { method: "POST", path: "/pool/{machine}/attach", body: {} },
 ];
 
 /** The pool, the other tenant's pool of the same file, and the ledger of both tenants. */
 const state = () => stateOf([f.stub, other.stub], [f.tenant, other.tenant]);
 
 it("every /cloudpools route: no 5xx, {message, detail} errors, refusals change nothing", async () => {
-  const params = () => ({ pool: [f.pool, other.pool, "no-such-pool"], doomed: [`${f.pool}-gone`, "no-such-pool"], machine: [...machines, "i-0000", other.pool] });
+  const params = () => ({ pool: [f.pool, f.pool, f.pool, other.pool, "no-such-pool"], doomed: [`${f.pool}-gone`, "no-such-pool"], machine: [...machines, ...machines, "i-0000", other.pool] });
   const arb = fc.constantFrom(...ROUTES).chain((t) => requestFor(t, params(), creds));
   await fc.assert(
     fc.asyncProperty(arb, async (req) => {

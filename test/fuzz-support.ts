@@ -89,7 +89,8 @@ export function dialectOf(path: string): Dialect {
   // As the router sees it: dot segments resolved, query dropped.
   const p = new URL(path, BASE).pathname;
   const under = (prefix: string) => p === prefix || p.startsWith(prefix + "/");
-  if (under("/cloudpools")) return "elastisys";
+  // The pool API is also served at the root to pool-scoped tokens (src/surfaces/elastisys/root.ts).
+  if (under("/cloudpools") || under("/pool") || under("/config")) return "elastisys";
   if (under("/v1")) return "kraftcloud";
   if (under("/api/elasticity")) return "quilt";
   if (under("/hooks")) return "hooks";
@@ -171,14 +172,38 @@ export const wrongType = fc.oneof(
 /** A JSON text with numbers written the way JSON.stringify cannot (1e309, -0, 2^53+1 as digits). */
 export const numberLiteral = fc.constantFrom("1e309", "-1e309", "-0", "9007199254740993", "-9007199254740993", "1.0", "1E2", "0.0000001", "123456789012345678901234567890", "-0.0");
 
-/** Mutates one field of a valid body: a wrong type, a removed key, an unknown key. */
-export function mutated(valid: Record<string, unknown>): fc.Arbitrary<unknown> {
-  const keys = Object.keys(valid);
-  const withField = keys.length
-    ? fc.tuple(fc.constantFrom(...keys), wrongType).map(([k, v]) => ({ ...valid, [k]: v }))
-    : wrongType.map((v) => ({ x: v }));
-  const without = keys.length ? fc.constantFrom(...keys).map((k) => Object.fromEntries(Object.entries(valid).filter(([x]) => x !== k))) : fc.constant({});
-  const unknown = fc.tuple(fc.constantFrom("zz", "__proto__", "constructor", "", "Name", " name"), wrongType).map(([k, v]) => ({ ...valid, [k]: v }));
+type Path = (string | number)[];
+
+/** Every path to a value inside `v` (object keys and array indexes, at any depth). */
+function pathsOf(v: unknown, at: Path = []): Path[] {
+  if (Array.isArray(v)) return v.flatMap((x, i) => [[...at, i], ...pathsOf(x, [...at, i])]);
+  if (v && typeof v === "object") return Object.entries(v).flatMap(([k, x]) => [[...at, k], ...pathsOf(x, [...at, k])]);
+  return [];
+}
+
+/** A deep copy of `v` with the value at `path` replaced (`remove`: deleted). */
+function setAt(v: unknown, path: Path, value: unknown, remove = false): unknown {
+  if (path.length === 0) return value;
+  const copy: any = Array.isArray(v) ? [...v] : { ...(v as object) };
+  const [head, ...rest] = path;
+  if (rest.length === 0 && remove) {
+    if (Array.isArray(copy)) copy.splice(head as number, 1);
+    else delete copy[head];
+  } else {
+    // defineProperty: a `__proto__` key becomes an own property (JSON.stringify sends it), not the prototype.
+    Object.defineProperty(copy, head, { value: setAt(copy[head], rest, value, remove), enumerable: true, writable: true, configurable: true });
+  }
+  return copy;
+}
+
+/** Mutates one field of a valid body, at any depth: a wrong type, a removed key, an unknown key. */
+export function mutated(valid: Record<string, unknown> | unknown[]): fc.Arbitrary<unknown> {
+  const paths = pathsOf(valid);
+  if (paths.length === 0) return wrongType.map((v) => (Array.isArray(valid) ? [v] : { x: v }));
+  const objects: Path[] = [[], ...paths.filter((p) => { const x = p.reduce<any>((o, k) => o?.[k], valid); return x && typeof x === "object" && !Array.isArray(x); })];
+  const withField = fc.tuple(fc.constantFrom(...paths), wrongType).map(([p, v]) => setAt(valid, p, v));
+  const without = fc.constantFrom(...paths).map((p) => setAt(valid, p, undefined, true));
+  const unknown = fc.tuple(fc.constantFrom(...objects), fc.constantFrom("zz", "__proto__", "constructor", "", "Name", " name"), wrongType).map(([p, k, v]) => setAt(valid, [...p, k], v));
   return fc.oneof({ weight: 4, arbitrary: withField }, { weight: 1, arbitrary: without }, { weight: 1, arbitrary: unknown });
 }
 
@@ -341,7 +366,7 @@ export function bodyFor(valid: Record<string, unknown> | unknown[] | null): fc.A
   const validText = valid === null ? "{}" : json(valid);
   const arr = fc.oneof(
     { weight: 2, arbitrary: fc.constant<string | Uint8Array | null>(validText) },
-    { weight: 5, arbitrary: (valid !== null && !Array.isArray(valid) ? mutated(valid) : wrongType).map((v) => json(v) ?? "null") },
+    { weight: 5, arbitrary: (valid !== null ? mutated(valid) : wrongType).map((v) => json(v) ?? "null") },
     { weight: 3, arbitrary: hostileRaw },
     { weight: 1, arbitrary: fc.constant(null) },
     { weight: 1, arbitrary: numberLiteral.map((n) => (valid && !Array.isArray(valid) && Object.keys(valid).length ? validText.replace(/:(-?\d+(\.\d+)?)/, `:${n}`) : n)) },
