@@ -20,15 +20,15 @@ describe("poolSize", () => {
       machine("detached", { member: false }),
       machine("detached-oos", { member: false, serviceState: "OUT_OF_SERVICE" }),
     ];
-    expect(poolSize(group(4), pool)).toEqual({ desiredSize: 4, allocated: 5, outOfService: 2 });
+    expect(poolSize(group(4), pool)).toEqual({ desiredSize: 4, allocated: 5, outOfService: 2, active: 3 });
   });
 
   it("still counts a member whose termination is scheduled (it is running until then)", () => {
-    expect(poolSize(group(1), [machine("a"), machine("s", { terminateAt: NOW + 1000 })])).toEqual({ desiredSize: 1, allocated: 2, outOfService: 0 });
+    expect(poolSize(group(1), [machine("a"), machine("s", { terminateAt: NOW + 1000 })])).toEqual({ desiredSize: 1, allocated: 2, outOfService: 0, active: 1 });
   });
 
   it("an empty pool", () => {
-    expect(poolSize(group(0), [])).toEqual({ desiredSize: 0, allocated: 0, outOfService: 0 });
+    expect(poolSize(group(0), [])).toEqual({ desiredSize: 0, allocated: 0, outOfService: 0, active: 0 });
   });
 
   it("isEffective: allocated, member, in service and not chosen for scale-in", () => {

@@ -116,8 +116,8 @@ describe("GET /cloudpools/{pool}/pool and /pool/size: wire formats and the simul
     expect(r.body.timestamp).toMatch(ISO);
     expect(r.body.machines).toHaveLength(1);
     const [m] = r.body.machines;
-    expect(Object.keys(m).sort()).toEqual(["id", "launchTime", "launchtime", "machineState", "membershipStatus", "metadata", "privateIps", "publicIps", "serviceState"]);
-    expect(m).toMatchObject({ machineState: "REQUESTED", serviceState: "UNKNOWN", launchtime: null, launchTime: null, membershipStatus: { active: true, evictable: true }, publicIps: [], privateIps: [] });
+    expect(Object.keys(m).sort()).toEqual(["cloudProvider", "id", "launchTime", "launchtime", "machineSize", "machineState", "membershipStatus", "metadata", "privateIps", "publicIps", "region", "serviceState"]);
+    expect(m).toMatchObject({ machineState: "REQUESTED", serviceState: "UNKNOWN", launchtime: null, launchTime: null, membershipStatus: { active: true, evictable: true }, cloudProvider: "scalegate-simulated", region: "global", machineSize: "default", publicIps: [], privateIps: [] });
     expect(m.id).toMatch(/^i-[0-9a-f]{17}$/);
     expect(m.metadata).toBeTypeOf("object");
 
@@ -153,8 +153,8 @@ describe("GET /cloudpools/{pool}/pool and /pool/size: wire formats and the simul
     const r = await f.api.post(`${f.base}/pool/size`, { desiredSize: 3 });
     expect(r.status, r.text).toBe(200);
     const s = await f.api.get(`${f.base}/pool/size`);
-    expect(Object.keys(s.body).sort()).toEqual(["allocated", "desiredSize", "outOfService"]);
-    expect(s.body).toEqual({ desiredSize: 3, allocated: 3, outOfService: 0 });
+    expect(Object.keys(s.body).sort()).toEqual(["active", "allocated", "desiredSize", "outOfService", "timestamp"]);
+    expect(s.body).toEqual({ timestamp: expect.stringMatching(ISO), desiredSize: 3, allocated: 3, outOfService: 0, active: 3 });
     expect((await listing(f)).map((m) => m.machineState)).toEqual(["REQUESTED", "REQUESTED", "REQUESTED"]);
   });
 

@@ -75,7 +75,7 @@ describe("root routes with a pool-scoped token", () => {
     expect(created.body.name).toBe(pool);
     expect((await api.get("/config")).body.name).toBe(pool);
     expect((await api.post("/pool/size", { desiredSize: 3 })).status).toBe(200);
-    expect((await api.get("/pool/size")).body).toEqual({ desiredSize: 3, allocated: 3, outOfService: 0 });
+    expect((await api.get("/pool/size")).body).toEqual({ timestamp: expect.stringMatching(/Z$/), desiredSize: 3, allocated: 3, outOfService: 0, active: 3 });
     await advance(groupStub(tenant, pool), BOOT_MS);
     const listing = await api.get("/pool");
     expect(listing.status).toBe(200);
@@ -84,19 +84,26 @@ describe("root routes with a pool-scoped token", () => {
       expect(m.launchTime).toBe(m.launchtime);
       expect(m.launchTime).toMatch(/Z$/);
       expect(m.membershipStatus).toEqual({ active: true, evictable: true });
+      // The later API's Machine requires these (the autoscaler tags its metrics with them).
+      expect(m).toMatchObject({ cloudProvider: "scalegate-simulated", region: "global", machineSize: "default" });
     }
     expect((await api.post(`/pool/${c}/serviceState`, { serviceState: "OUT_OF_SERVICE" })).status).toBe(200);
     const out = (await api.get("/pool")).body.machines.find((m: any) => m.id === c);
     expect(out.membershipStatus).toEqual({ active: false, evictable: false });
+    // The later API's size summary: `active` leaves the out-of-service machine out.
+    const summary = (await api.get("/pool/size")).body;
+    expect(summary).toMatchObject({ desiredSize: 3, outOfService: 1 });
+    expect(summary.active).toBe(summary.allocated - 1); // its replacement is active, it is not
     expect((await api.post(`/pool/${a}/terminate`, { decrementDesiredSize: true })).status).toBe(200);
     expect((await api.post(`/pool/${b}/detach`, { decrementDesiredSize: false })).status).toBe(200);
     expect((await call("POST", `/pool/${b}/attach`, { token })).status).toBe(200);
     // The same pool through /cloudpools/{pool}, with the scoped token and with a tenant-wide one.
+    const noTime = ({ timestamp: _t, ...rest }: any) => rest;
     const viaPath = await api.get(`/cloudpools/${pool}/pool/size`);
-    expect(viaPath.body).toEqual((await api.get("/pool/size")).body);
+    expect(noTime(viaPath.body)).toEqual(noTime((await api.get("/pool/size")).body));
     expect(viaPath.body.desiredSize).toBe(3);
     const wide = await admin("POST", `/admin/tenants/${tenant}/tokens`);
-    expect((await client(wide.body.token).get(`/cloudpools/${pool}/pool/size`)).body).toEqual(viaPath.body);
+    expect(noTime((await client(wide.body.token).get(`/cloudpools/${pool}/pool/size`)).body)).toEqual(noTime(viaPath.body));
     // The pool's extensions stay under /cloudpools/{pool} (its activities are there).
     const activities = await api.get(`/cloudpools/${pool}/activities`);
     expect(activities.status).toBe(200);
@@ -131,7 +138,7 @@ describe("root routes with a pool-scoped token", () => {
     expectError(del, 405);
     expect(del.headers.get("Allow")).toBe("GET, POST");
     expectError(await api.post("/pool/m-1/reboot", {}), 404);
-    expect((await api.get("/pool/size")).body).toEqual({ desiredSize: 0, allocated: 0, outOfService: 0 });
+    expect((await api.get("/pool/size")).body).toMatchObject({ desiredSize: 0, allocated: 0, outOfService: 0, active: 0 });
   });
 
   it("activities, simulator events and pool deletion are not served at the root", async () => {

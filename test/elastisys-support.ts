@@ -64,10 +64,12 @@ export async function listing(f: Fixture): Promise<any[]> {
   return r.body.machines;
 }
 
+/** The 2.0 fields of `GET .../pool/size` (the later API's `timestamp` and `active` are checked where they are the subject). */
 export async function size(f: Fixture): Promise<{ desiredSize: number; allocated: number; outOfService: number }> {
   const r = await f.api.get(`${f.base}/pool/size`);
   expect(r.status, r.text).toBe(200);
-  return r.body;
+  const { desiredSize, allocated, outOfService } = r.body;
+  return { desiredSize, allocated, outOfService };
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -17,7 +17,7 @@ describe("elastisys flow", () => {
     r = await api.get("/cloudpools/web/pool");
     expect(r.body.machines.map((m: any) => m.machineState)).toEqual(["RUNNING", "RUNNING", "RUNNING"]);
     r = await api.get("/cloudpools/web/pool/size");
-    expect(r.body).toEqual({ desiredSize: 3, allocated: 3, outOfService: 0 });
+    expect(r.body).toEqual({ timestamp: expect.stringMatching(/Z$/), desiredSize: 3, allocated: 3, outOfService: 0, active: 3 });
     r = await api.get("/cloudpools/web/activities");
     expect(r.status, r.text).toBe(200);
     const rows = await env.DB.prepare("SELECT type FROM operations ORDER BY seq").all();

@@ -56,8 +56,8 @@ describe("same pool name, two tenants", () => {
     for (const id of machinesB.keys()) expect(machinesA.has(id)).toBe(false);
 
     // Through the API each tenant sees its own pool only.
-    expect((await ok(a.get(`/cloudpools/${POOL}/pool/size`))).body).toEqual({ desiredSize: 3, allocated: 3, outOfService: 0 });
-    expect((await ok(b.get(`/cloudpools/${POOL}/pool/size`))).body).toEqual({ desiredSize: 1, allocated: 1, outOfService: 0 });
+    expect((await ok(a.get(`/cloudpools/${POOL}/pool/size`))).body).toMatchObject({ desiredSize: 3, allocated: 3, outOfService: 0 });
+    expect((await ok(b.get(`/cloudpools/${POOL}/pool/size`))).body).toMatchObject({ desiredSize: 1, allocated: 1, outOfService: 0 });
     expect((await ok(b.get(`/cloudpools/${POOL}/pool`))).body.machines.map((m: any) => m.id)).toEqual([...machinesB.keys()]);
     expect((await ok(a.get(`/cloudpools/${POOL}/config`))).body.provider.requestDelayMs).toBe(100);
     expect((await ok(b.get(`/cloudpools/${POOL}/config`))).body.provider.requestDelayMs).toBe(200);
@@ -138,7 +138,7 @@ describe("same pool name, two tenants", () => {
     const del = await ok(a.del(`/cloudpools/${POOL}`));
     expect(del.body.terminated).toHaveLength(3);
     expect((await a.get(`/cloudpools/${POOL}/pool`)).status).toBe(404);
-    expect((await ok(b.get(`/cloudpools/${POOL}/pool/size`))).body).toEqual({ desiredSize: 4, allocated: 4, outOfService: 0 });
+    expect((await ok(b.get(`/cloudpools/${POOL}/pool/size`))).body).toMatchObject({ desiredSize: 4, allocated: 4, outOfService: 0 });
     expect((await storedMachines(groupStub(B, POOL))).size).toBe(4);
     expect((await ok(b.get(`/cloudpools`))).body.pools.map((p: any) => p.name)).toContain(POOL);
     expect((await ok(a.get(`/cloudpools`))).body.pools.map((p: any) => p.name)).not.toContain(POOL);

@@ -187,8 +187,9 @@ describe("the answer checker (./contract.ts)", () => {
   });
 
   it("accepts what is declared and names what is not: body, status, content type, undeclared routes", () => {
-    expect(checkAnswer("GET", "/cloudpools/web/pool/size", json(200, { desiredSize: 1, allocated: 1, outOfService: 0 }))).toMatchObject({ errors: [], problems: [], operationId: "getPoolSize", code: "200" });
-    expect(checkAnswer("GET", "/cloudpools/web/pool/size", json(200, { desiredSize: -1, allocated: 1, outOfService: 0 })).errors.map((e) => e.instanceLocation)).toContain("#/desiredSize");
+    const t = "2026-01-01T00:00:00.000Z";
+    expect(checkAnswer("GET", "/cloudpools/web/pool/size", json(200, { timestamp: t, desiredSize: 1, allocated: 1, outOfService: 0, active: 1 }))).toMatchObject({ errors: [], problems: [], operationId: "getPoolSize", code: "200" });
+    expect(checkAnswer("GET", "/cloudpools/web/pool/size", json(200, { timestamp: t, desiredSize: -1, allocated: 1, outOfService: 0, active: 1 })).errors.map((e) => e.instanceLocation)).toContain("#/desiredSize");
     expect(checkAnswer("GET", "/cloudpools/web/pool/size", json(404, { message: "x", detail: "NOT_FOUND" }))).toMatchObject({ errors: [], problems: [], code: "default" });
     expect(checkAnswer("GET", "/cloudpools/web/pool/size", json(404, { message: "x", detail: "y", extra: 1 })).errors).not.toEqual([]);
     expect(checkAnswer("GET", "/cloudpools/web/pool/size", json(201, { desiredSize: 1, allocated: 1, outOfService: 0 })).problems[0]).toMatch(/does not declare/);

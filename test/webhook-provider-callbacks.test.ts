@@ -58,13 +58,15 @@ describe("callbacks: drift", () => {
 describe("callbacks: metadata and addresses", () => {
   it("metadata is any JSON object up to 8 KiB (numbers, booleans, null, arrays, nested); IPv4 and IPv6 addresses in every text form", async () => {
     const { http, id } = await pool("wh-meta");
-    const metadata = { zone: "eu-1", cores: 4, ratio: 0.5, spot: true, gone: null, tags: ["a", 1, false], labels: { team: { name: "core", size: 3 } } };
+    const metadata = { zone: "eu-1", cores: 4, ratio: 0.5, spot: true, gone: null, tags: ["a", 1, false], labels: { team: { name: "core", size: 3 } }, region: "eu-west-1", machineSize: "m5.large" };
     const privateIps = ["10.0.0.7", "0.0.0.0", "255.255.255.255"];
     const publicIps = ["2001:db8::7", "::ffff:192.0.2.1", "::", "1:2:3:4:5:6:7:8"];
     const r = await report(http, "g", { id, state: "RUNNING", metadata, privateIps, publicIps });
     expect(r.status, r.text).toBe(200);
     const m = (await http.get("/cloudpools/g/pool")).body.machines.find((x: any) => x.id === id);
     expect(m.metadata).toMatchObject(metadata);
+    // The later elastisys API's origin fields come from the reported metadata when it names them.
+    expect(m).toMatchObject({ cloudProvider: "scalegate-webhook", region: "eu-west-1", machineSize: "m5.large" });
     expect(m.privateIps).toEqual(privateIps);
     expect(m.publicIps).toEqual(publicIps);
     // Exactly 8 KiB serialized is accepted; merged with the earlier keys it would outgrow 8 KiB, so it replaces them.

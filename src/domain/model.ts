@@ -157,17 +157,21 @@ export interface PoolSize {
   desiredSize: number;
   allocated: number;
   outOfService: number;
+  /** Allocated members that count toward the desired size (`isEffective`): the later elastisys API's `active`. */
+  active: number;
 }
 
 export function poolSize(group: GroupState, machines: Iterable<Machine>): PoolSize {
   let allocated = 0;
   let outOfService = 0;
+  let active = 0;
   for (const m of machines) {
     if (!m.member || !isAllocated(m)) continue;
     allocated++;
     if (m.serviceState === "OUT_OF_SERVICE") outOfService++;
+    if (isEffective(m)) active++;
   }
-  return { desiredSize: group.desiredSize, allocated, outOfService };
+  return { desiredSize: group.desiredSize, allocated, outOfService, active };
 }
 
 /**

@@ -14,6 +14,9 @@ export const machine = z
     launchtime: nullableTime.describe("when the machine was launched (null before)"),
     launchTime: nullableTime.describe("the later API's spelling of launchtime"),
     membershipStatus: z.looseObject({ active: z.boolean(), evictable: z.boolean() }).describe("the later API's membership: active (counts toward the pool), evictable (may be chosen for scale-in)"),
+    cloudProvider: z.string().describe("the later API's origin: `scalegate-<provider type>`, or what a webhook provider's metadata names"),
+    region: z.string().describe("the later API's origin: `global`, or what a webhook provider's metadata names"),
+    machineSize: z.string().describe("the later API's origin: the instance spec's size, `default`, or what a webhook provider's metadata names"),
     publicIps: z.array(z.string()),
     privateIps: z.array(z.string()),
     metadata: z.record(z.string(), anyJson),
@@ -35,7 +38,15 @@ export const poolConfig = z
   })
   .meta({ id: "PoolConfig" });
 
-const poolSize = z.looseObject({ desiredSize: z.int().min(0), allocated: z.int().min(0), outOfService: z.int().min(0) }).meta({ id: "PoolSize" });
+const poolSize = z
+  .looseObject({
+    timestamp: isoTime.describe("the later API's PoolSizeSummary: when the size was observed"),
+    desiredSize: z.int().min(0),
+    allocated: z.int().min(0),
+    outOfService: z.int().min(0),
+    active: z.int().min(0).describe("the later API's PoolSizeSummary: allocated members counted toward the desired size"),
+  })
+  .meta({ id: "PoolSize" });
 const pool = z.looseObject({ timestamp: isoTime, machines: z.array(machine) }).meta({ id: "MachinePool" });
 
 export const activity = z

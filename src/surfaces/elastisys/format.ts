@@ -5,6 +5,23 @@ import type { OperationRecord } from "../../domain/operations";
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
+const text = (v: unknown): string | null => (typeof v === "string" && v !== "" ? v : null);
+
+/**
+ * The later API's origin fields, which its Machine type requires and the autoscaler tags its pool
+ * metrics with. A webhook provider's reports may name them in `metadata` (`cloudProvider`,
+ * `region`, `machineSize`); otherwise: `scalegate-<provider type>`, `global` (the edge has no
+ * region), and the instance spec's size or `default`.
+ */
+function origin(m: Machine) {
+  const spec = m.spec ? `${m.spec.vcpus ?? 1}vcpu-${m.spec.memoryMb}mb` : null;
+  return {
+    cloudProvider: text(m.metadata.cloudProvider) ?? `scalegate-${text(m.metadata.provider) ?? "simulated"}`,
+    region: text(m.metadata.region) ?? "global",
+    machineSize: text(m.metadata.machineSize) ?? spec ?? "default",
+  };
+}
+
 export function machineJson(m: Machine) {
   return {
     id: m.id,
@@ -14,6 +31,7 @@ export function machineJson(m: Machine) {
     // The later API's spelling of the same instant, and its membership field (src/domain/membership.ts).
     launchTime: iso(m.launchtime),
     membershipStatus: membershipStatus(m),
+    ...origin(m),
     publicIps: m.publicIps,
     privateIps: m.privateIps,
     metadata: m.metadata,

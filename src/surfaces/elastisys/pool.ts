@@ -42,7 +42,8 @@ poolApi.get("/pool", async (c) => {
 
 poolApi.get("/pool/size", async (c) => {
   const r = unwrap(await poolStub(c).getSize(), poolSubject(c));
-  return c.json({ desiredSize: r.desiredSize, allocated: r.allocated, outOfService: r.outOfService });
+  // The 2.0 fields, plus the later API's PoolSizeSummary fields (timestamp, active).
+  return c.json({ timestamp: new Date().toISOString(), desiredSize: r.desiredSize, allocated: r.allocated, outOfService: r.outOfService, active: r.active });
 });
 
 poolApi.post("/pool/size", jsonBody(setSizeBody), async (c) => {
