@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { and, eq, isNull } from "drizzle-orm";
 import { ledgerDb } from "../db/ledger";
 import * as schema from "../db/schema";
+import { tokenCache } from "../auth/cache";
 import { TENANT_ID_RE, newToken } from "../auth/tokens";
 import { z } from "zod";
 import { adminAuth } from "../http/auth";
@@ -50,6 +51,9 @@ admin.delete("/tenants/:tenant/tokens/:tokenId", async (c) => {
     .set({ revokedAt: Date.now() })
     .where(and(eq(schema.tokens.id, tokenId), eq(schema.tokens.tenantId, tenant), isNull(schema.tokens.revokedAt)))
     .returning({ id: schema.tokens.id });
+  // Evicted from this isolate's cache at once (even when D1 says there was nothing left to revoke:
+  // another request may have revoked it a moment ago); other isolates drop it within 5 s.
+  tokenCache.evict(tokenId);
   if (res.length === 0) throw notFound(`token '${tokenId}' of tenant '${tenant}' not found`);
   return c.body(null, 204);
 });
