@@ -54,14 +54,38 @@ const notFound = (what: string, identity: Record<string, string>): ItemFailure =
 
 export type Group = { ok: true; name: string; identity: { uuid?: string; name?: string } } | { ok: false; error: ItemFailure };
 
-/** A group by UUID (path or body): its name, from the tenant's group registry. */
+/**
+ * The isolate's memory of group uuids the registry answered: a group's uuid is derived from its
+ * tenant and name (src/domain/model.ts `groupUuid`), so the mapping never changes and needs no
+ * expiry. Only found groups are remembered (a group created later is found at once). A group
+ * deleted since is still answered 8: its own object, the source of truth, says it is gone when
+ * the route reaches it. Bounded; the oldest entries go first.
+ */
+const UUID_CACHE_MAX = 10_000;
+const groupNames = new Map<string, string>();
+
+/** For tests: whether the isolate remembers this tenant's group uuid. */
+export const cachedGroupName = (tenantId: string, uuid: string) => groupNames.get(`${tenantId}/${uuid}`) ?? null;
+
+async function groupNameOf(c: Ctx, uuid: string): Promise<string | null> {
+  const key = `${c.get("tenantId")}/${uuid}`;
+  const known = groupNames.get(key);
+  if (known !== undefined) return known;
+  const row = await findGroupByUuid(c.env.DB, c.get("tenantId"), uuid);
+  if (!row) return null;
+  groupNames.set(key, row.name);
+  if (groupNames.size > UUID_CACHE_MAX) groupNames.delete(groupNames.keys().next().value as string);
+  return row.name;
+}
+
+/** A group by UUID (path or body): its name, from the tenant's group registry (cached). */
 export async function groupByUuid(c: Ctx, raw: string): Promise<Group> {
   if (!UUID_RE.test(raw)) return { ok: false, error: invalidUuid(raw) };
   const uuid = raw.toLowerCase();
-  const row = await findGroupByUuid(c.env.DB, c.get("tenantId"), uuid);
+  const name = await groupNameOf(c, uuid);
   // A pool-scoped token: another group is a 403 before anything about it is answered.
-  if (row) checkPoolScope(c, "group", row.name);
-  return row ? { ok: true, name: row.name, identity: { uuid } } : { ok: false, error: notFound(`service group '${uuid}'`, { uuid }) };
+  if (name !== null) checkPoolScope(c, "group", name);
+  return name !== null ? { ok: true, name, identity: { uuid } } : { ok: false, error: notFound(`service group '${uuid}'`, { uuid }) };
 }
 
 /**
