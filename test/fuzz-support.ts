@@ -253,23 +253,24 @@ export const json = (v: unknown) => JSON.stringify(v);
 // ------------------------------------------------------------------ one fuzz case
 
 /**
- * What a refused request must leave alone, read cheaply (one storage read per object, one D1
- * query per table): the tables of `stubs` and every D1 row of `tenants`.
+ * What a refused request must leave alone, read cheaply and whatever the schema: every table of
+ * each Durable Object in `stubs` (rows as sorted JSON), and every D1 row of `tenants` in each
+ * table with a `tenant_id` column.
  */
 export async function stateOf(stubs: DurableObjectStub[], tenants: string[]): Promise<unknown> {
   const objects = await Promise.all(
     stubs.map((stub) =>
       runInDurableObject(stub, (_i, state) => {
-        const all = (sql: string) => state.storage.sql.exec(sql).toArray();
-        return [all(`SELECT * FROM kv ORDER BY key`), all(`SELECT * FROM machines ORDER BY id`), all(`SELECT * FROM timers ORDER BY name`), all(`SELECT scope, fingerprint FROM idempotency ORDER BY scope`), all(`SELECT kind, key, rev FROM outbox ORDER BY kind, key`)];
+        const sql = state.storage.sql;
+        const tables = sql.exec<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' ORDER BY name`).toArray();
+        return Object.fromEntries(tables.map(({ name }) => [name, sql.exec(`SELECT * FROM "${name}"`).toArray().map((r) => JSON.stringify(r)).sort()]));
       }),
     ),
   );
+  const tables = (await env.DB.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name <> 'd1_migrations' ORDER BY name`).all<{ name: string; sql: string }>()).results.filter((t) => /\btenant_id\b/.test(t.sql));
   const marks = tenants.map(() => "?").join(",");
-  const d1 = await env.DB.batch(
-    ["operations", "groups", "tokens", "hooks", "instances"].map((table) => env.DB.prepare(`SELECT * FROM ${table} WHERE tenant_id IN (${marks}) ORDER BY 1`).bind(...tenants)),
-  );
-  return { objects, d1: d1.map((r) => r.results) };
+  const d1 = await env.DB.batch(tables.map((t) => env.DB.prepare(`SELECT * FROM "${t.name}" WHERE tenant_id IN (${marks})`).bind(...tenants)));
+  return { objects, d1: Object.fromEntries(tables.map((t, i) => [t.name, d1[i].results.map((r) => JSON.stringify(r)).sort()])) };
 }
 
 /** A short, replayable description of a request (in every failure message). */
@@ -279,19 +280,6 @@ export function describeRequest(r: RawRequest): string {
     .map(([k, v]) => `${k}: ${v.length > 40 ? v.slice(0, 40) + "…" : v}`)
     .join("; ");
   return `${r.method} ${r.path.length > 200 ? r.path.slice(0, 200) + "…" : r.path} [${r.framing ?? "length"}] {${headers}} ${body}`;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Waits until two snapshots in a row agree (work an accepted request left behind has landed). */
-export async function settle(snapshot: () => Promise<unknown>): Promise<void> {
-  let prev = JSON.stringify(await snapshot());
-  for (let i = 0; i < 20; i++) {
-    await sleep(10);
-    const next = JSON.stringify(await snapshot());
-    if (next === prev) return;
-    prev = next;
-  }
 }
 
 /**

@@ -2,12 +2,14 @@
 // chunked or not, is never a 500; a route that takes no body refuses one (400) before anything
 // else; "no body" is 0 bytes or JSON whitespace only; UTF-8 decoded fatally; duplicate keys and
 // a lone BOM refused; the 64 KiB limit whatever the framing. Each refusal changes nothing.
+import { env } from "cloudflare:test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freezeClock, releaseClock } from "./clock";
 import { ADMIN_TOKEN, tenantToken } from "./helpers";
 import { expectError, expectNoChange, fixture, size, withMachines } from "./elastisys-support";
 import { OUT, IN, configure, expectRequestError, expectNoChange as expectGroupUnchanged, service } from "./kraftcloud-autoscale-support";
-import { expectDialectError, send, type Framing } from "./fuzz-support";
+import { expectDialectError, send, stateOf, type Framing } from "./fuzz-support";
+import { deliverSigned, hookFixture } from "./hooks-support";
 
 const FRAMINGS: Framing[] = ["length", "chunked"];
 
@@ -201,5 +203,22 @@ describe("bytes: UTF-8, BOM, duplicate keys, size", () => {
     // Brackets inside strings are no nesting.
     const inString = await expectNoChange(f, () => send({ method: "POST", path: `${f.base}/pool/size`, body: JSON.stringify({ desiredSize: 1, note: "[".repeat(100) }), headers: { Authorization: `Bearer ${f.token}` } }));
     expectError(inString, 400, "unknown field 'note'");
+  });
+});
+
+describe("found by the fuzzer", () => {
+  it("a signed hook delivery with an invalid payload → 400 that leaves the hook object alone (its signature was remembered)", async () => {
+    const h = await hookFixture("fz-found-sig");
+    const stub = env.GROUPS.get(env.GROUPS.idFromName(`${h.tenant}:hook:${h.id}`));
+    const before = await stateOf([stub], [h.tenant]);
+    const r = await deliverSigned(h.id, h.secret, '{"delta":123456789012345678901234567890}');
+    expect(r.status, r.text).toBe(400);
+    expect(r.body.field).toBe("delta");
+    expect(await stateOf([stub], [h.tenant])).toEqual(before);
+    // The same signature over the same bytes is still a replay once a delivery was accepted.
+    const ok = await deliverSigned(h.id, h.secret, '{"delta":1}');
+    expect(ok.status, ok.text).toBe(202);
+    const again = await send({ method: "POST", path: `/hooks/${h.id}`, body: ok.raw, headers: { "Content-Type": "application/json", "Scalegate-Signature": ok.signature } });
+    expect(again.status).toBe(401);
   });
 });
