@@ -20,6 +20,7 @@ import * as quilt from "./commands/quilt";
 import { afterMachineStep } from "./commands/lifecycle";
 import * as scaleToZero from "./commands/scale-to-zero";
 import { rollbackPlan, type RollbackInput } from "./rollback";
+import { rollbackOutcome } from "../domain/undo";
 import { IdempotencyStore } from "./idempotency";
 import { ObjectKernel } from "./kernel";
 import type { Timer } from "./timers";
@@ -258,13 +259,7 @@ export class GroupObject extends DurableObject<Env> {
         undone.push(r.ok ? r.undo : { operation_id: op.id, undo_operation_id: null, target: { kind: op.targetKind, id: op.targetId }, status: "conflict", message: r.message });
       }
       return await this.#k.command(ctx, type, input, (tx) => {
-        const conflicts = undone.filter((u) => u.status === "conflict");
-        const operation = tx.op(type, {
-          request: input,
-          result: { target_action_id: input.target_action_id, undone },
-          status: conflicts.length ? "failed" : "succeeded",
-          ...(conflicts.length ? { reasonCode: "ELASTICITY_INVALID_ARGUMENT", reasonMessage: `${conflicts.length} target(s) changed since the action and were not overwritten (send "force": true to overwrite): ${conflicts.map((u) => `${u.target.kind} ${u.target.id}`).join(", ")}` } : {}),
-        });
+        const operation = tx.op(type, { request: input, result: { target_action_id: input.target_action_id, undone }, ...rollbackOutcome(undone) });
         return { ok: true, operation };
       }, { creates: true });
     } finally {

@@ -1,8 +1,10 @@
 // KraftCloud autoscale on a group: configuration, step policies, metric samples and the
 // decisions they lead to, warmup/cooldown phases and scale-to-zero, all on the group's timers.
-import { AUTOSCALE_DEFAULTS, afterApplied, decide, scaleToZeroEnabled, type AutoscaleConfig, type AutoscaleState, type Outcome } from "../../domain/autoscale/state";
+import { AUTOSCALE_DEFAULTS, decide, scaleToZeroEnabled, type AutoscaleConfig, type AutoscaleState, type Outcome } from "../../domain/autoscale/state";
 import { validatePolicy, type StepPolicyInput } from "../../domain/autoscale";
-import { MAX_GROUP_SIZE, isAllocated, isEffective, type Machine } from "../../domain/model";
+import { capacity as capacityOf, planDecision, planDrain, sampledMetric } from "../../domain/autoscale/gates";
+import { MAX_GROUP_SIZE, isAllocated, type Machine } from "../../domain/model";
+import { groupTrafficAfter, groupWakes, planGroupIdle, planGroupRelease } from "../../domain/scale-to-zero";
 import { fail, type Result } from "../../domain/operations";
 import type { GroupTx } from "../tx";
 import { terminateTimer } from "../tx";
@@ -22,7 +24,7 @@ const findInstance = (tx: GroupTx, ref: { uuid: string } | { name: string }): Ma
   [...tx.store.machines.values()].find((m) => (m.member || m.retained) && ("uuid" in ref ? m.uuid === ref.uuid : m.name === ref.name));
 
 /** Instances counted as the group's capacity: effective members (the master included). */
-const capacity = (tx: GroupTx) => [...tx.store.machines.values()].filter(isEffective).length;
+const capacity = (tx: GroupTx) => capacityOf(tx.store.machines.values());
 
 export function configureAutoscale(tx: GroupTx, input: AutoscaleInput): Result<{ autoscale: AutoscaleState }> {
   const g = tx.group;
@@ -76,16 +78,12 @@ export function deleteAutoscale(tx: GroupTx): Result<{ draining: string[] }> {
   const g = tx.group;
   const a = g.autoscale;
   if (!a) return fail("AUTOSCALE_NOT_CONFIGURED", `autoscale is not configured for service group '${g.name}'`);
-  const drainUntil = tx.now + a.cooldown_time_ms;
-  const draining: string[] = [];
-  for (const m of tx.store.machines.values()) {
-    if (m.origin !== "autoscale" || !m.member || !isAllocated(m)) continue;
-    if (m.terminateAt === null || m.terminateAt > drainUntil) {
-      tx.store.putMachine({ ...m, terminateAt: drainUntil });
-      tx.timers.set(terminateTimer(m.id), drainUntil);
-    }
-    draining.push(m.uuid);
+  const { drainUntil, draining: drains } = planDrain(a, tx.store.machines.values(), tx.now);
+  for (const d of drains.filter((x) => x.reschedule)) {
+    tx.store.putMachine({ ...tx.machine(d.id)!, terminateAt: drainUntil });
+    tx.timers.set(terminateTimer(d.id), drainUntil);
   }
+  const draining = drains.map((d) => d.uuid);
   for (const t of [WARMUP_END, COOLDOWN_END, IDLE_CHECK]) tx.timers.clear(t);
   tx.setGroup({ autoscale: null, minSize: 0, maxSize: MAX_GROUP_SIZE });
   const master = tx.machine(a.master);
@@ -122,11 +120,6 @@ export function deletePolicies(tx: GroupTx, names: string[] | null): Result<{ de
 
 export type MetricSample = { cpu?: number; instances?: { uuid: string; cpu: number }[]; requests?: number };
 
-/** Instances whose samples count: running and past the warmup of the scale-out that made them. */
-function warming(a: AutoscaleState, m: Machine, now: number): boolean {
-  return m.machineState !== "RUNNING" || (m.origin === "autoscale" && (m.launchtime ?? now) + a.warmup_time_ms > now);
-}
-
 export interface MetricsResult {
   /** The per-instance CPU the policies saw, or null when no sample counted. */
   cpu: number | null;
@@ -146,16 +139,12 @@ export function pushMetrics(tx: GroupTx, sample: MetricSample): Result<MetricsRe
   if (!a) return { ok: true, cpu: null, excluded: [], outcome: null, woke };
   if (sample.requests !== undefined) woke = traffic(tx, sample.requests) || woke;
   let cpu: number | null = sample.cpu ?? null;
-  const excluded: string[] = [];
+  let excluded: string[] = [];
   if (sample.instances) {
-    const counted: number[] = [];
-    for (const s of sample.instances) {
-      const m = [...tx.store.machines.values()].find((x) => x.uuid === s.uuid && x.member);
-      if (!m) return fail("MACHINE_NOT_FOUND", `instance '${s.uuid}' is not an instance of service group '${g.name}'`);
-      if (warming(a, m, tx.now)) excluded.push(s.uuid);
-      else counted.push(s.cpu);
-    }
-    cpu = counted.length ? counted.reduce((x, y) => x + y, 0) / counted.length : null;
+    // Warmup exclusion (src/domain/autoscale/gates.ts): only running, warmed-up instances count.
+    const m = sampledMetric(a, [...tx.store.machines.values()], sample.instances, tx.now);
+    if (!m.ok) return fail("MACHINE_NOT_FOUND", `instance '${m.missing}' is not an instance of service group '${g.name}'`);
+    ({ cpu, excluded } = m);
   }
   let outcome: Outcome | null = null;
   if (cpu !== null) {
@@ -168,15 +157,15 @@ export function pushMetrics(tx: GroupTx, sample: MetricSample): Result<MetricsRe
 /** Runs the live policies on the last sample and applies the decision (event-driven). */
 export function evaluateAndApply(tx: GroupTx, trigger: string): Outcome | null {
   const a = tx.group.autoscale;
-  if (!a?.lastSample || a.policies.length === 0) return null;
-  const o = decide(a, { cpu: a.lastSample.cpu, capacity: capacity(tx) }, tx.now);
-  if (o.apply === null && o.blockedBy === null) return o; // nothing to do: not worth a ledger row
-  const op = tx.op("autoscale.decision", { request: { trigger, cpu: a.lastSample.cpu }, result: { ...o.decision, blockedBy: o.blockedBy, explanation: o.explanation } }, null);
-  if (o.apply === null) return o;
-  const next = afterApplied(a, o, tx.now);
-  tx.setGroup({ desiredSize: o.apply, autoscale: next });
-  if (next.warmupUntil !== a.warmupUntil && next.warmupUntil) tx.timers.set(WARMUP_END, next.warmupUntil);
-  if (next.cooldownUntil !== a.cooldownUntil && next.cooldownUntil) tx.timers.set(COOLDOWN_END, next.cooldownUntil);
+  const plan = a && planDecision(a, capacity(tx), tx.now);
+  if (!plan) return null;
+  const o = plan.outcome;
+  if (!plan.record) return o; // nothing to do: not worth a ledger row
+  const op = tx.op("autoscale.decision", { request: { trigger, cpu: a.lastSample!.cpu }, result: { ...o.decision, blockedBy: o.blockedBy, explanation: o.explanation } }, null);
+  if (!plan.apply) return o;
+  tx.setGroup({ desiredSize: plan.apply.desiredSize, autoscale: plan.apply.autoscale });
+  if (plan.apply.warmupEnd !== null) tx.timers.set(WARMUP_END, plan.apply.warmupEnd);
+  if (plan.apply.cooldownEnd !== null) tx.timers.set(COOLDOWN_END, plan.apply.cooldownEnd);
   tx.reconcile({ text: `autoscale decision (operation ${op.id}): ${o.explanation}` });
   return o;
 }
@@ -191,47 +180,30 @@ export function whatIf(tx: GroupTx, input: { cpu: number; instances?: number }):
 
 // ---------------------------------------------------------------- scale-to-zero
 
-/** Reported traffic: wakes a sleeping group; requests that arrive before it serves are held. */
+/** Reported traffic: wakes a sleeping group; requests that arrive before it serves are held (src/domain/scale-to-zero.ts). */
 function traffic(tx: GroupTx, requests: number): boolean {
   const a = tx.group.autoscale!;
   const master = tx.machine(a.master);
-  let woke = false;
-  let held = a.heldRequests;
-  // A master still stopping on its way to standby is woken by releaseHeld once it has stopped.
-  if (master && master.standby && master.machineState !== "TERMINATING") {
-    const started = startInstance(tx, master.id);
-    woke = started.ok;
-  }
-  const current = tx.machine(a.master);
-  if (current && current.machineState !== "RUNNING") held += requests;
-  tx.setGroup({ autoscale: { ...tx.group.autoscale!, lastTrafficAt: tx.now, heldRequests: held } });
-  if (scaleToZeroEnabled(a)) tx.timers.set(IDLE_CHECK, tx.now + a.cooldown_time_ms);
-  if (woke) tx.op("scale_to_zero.wake", { result: { master: master!.uuid, heldRequests: held } }, null);
+  const woke = groupWakes(master) && startInstance(tx, master!.id).ok;
+  const after = groupTrafficAfter(tx.group.autoscale!, a.heldRequests, tx.machine(a.master), requests, tx.now);
+  tx.setGroup({ autoscale: after.autoscale });
+  if (after.idleCheckAt !== null) tx.timers.set(IDLE_CHECK, after.idleCheckAt);
+  if (woke) tx.op("scale_to_zero.wake", { result: { master: master!.uuid, heldRequests: after.autoscale.heldRequests } }, null);
   return woke;
 }
 
 /** Idle for cooldown_time_ms with min_size 0: the master goes to standby, the group to zero. */
 export function idleCheck(tx: GroupTx): void {
   const a = tx.group.autoscale;
-  if (!a || !scaleToZeroEnabled(a)) return;
-  const idleSince = a.lastTrafficAt ?? a.createdAt;
-  // Requests held while the master wakes are not served yet: the group is not idle (the idle
-  // time counts again from their release).
-  if (a.heldRequests > 0) {
-    tx.timers.set(IDLE_CHECK, tx.now + a.cooldown_time_ms);
-    return;
-  }
-  if (idleSince + a.cooldown_time_ms > tx.now) {
-    tx.timers.set(IDLE_CHECK, idleSince + a.cooldown_time_ms);
-    return;
-  }
-  const master = tx.machine(a.master);
-  if (!master || !isAllocated(master)) return;
+  const plan = planGroupIdle(a, a && tx.machine(a.master), tx.now);
+  if (plan.kind === "rearm") tx.timers.set(IDLE_CHECK, plan.at);
+  if (plan.kind !== "sleep") return;
+  const master = tx.machine(plan.master)!;
   if (!stopInstance(tx, master.id, true).ok) return;
   // The whole group sleeps: whatever autoscale had cloned drains and stops too.
   tx.setGroup({ desiredSize: 0 });
-  tx.op("scale_to_zero.sleep", { result: { master: master.uuid, idleForMs: tx.now - idleSince } }, null);
-  tx.reconcile({ text: `no traffic for ${tx.now - idleSince} ms: scale to zero` });
+  tx.op("scale_to_zero.sleep", { result: { master: master.uuid, idleForMs: plan.idleForMs } }, null);
+  tx.reconcile({ text: `no traffic for ${plan.idleForMs} ms: scale to zero` });
 }
 
 /**
@@ -239,15 +211,14 @@ export function idleCheck(tx: GroupTx): void {
  * that came while the master was still stopping on its way to standby wakes it once it has stopped.
  */
 export function releaseHeld(tx: GroupTx, machineId: string): void {
-  const a = tx.group.autoscale;
-  const m = tx.machine(machineId);
-  if (!a || a.master !== machineId || !m || a.heldRequests === 0) return;
-  if (m.standby && m.machineState === "TERMINATED") {
-    if (startInstance(tx, m.id).ok) tx.op("scale_to_zero.wake", { result: { master: m.uuid, heldRequests: a.heldRequests } }, null);
+  const plan = planGroupRelease(tx.group.autoscale, tx.machine(machineId), tx.now);
+  if (plan.kind === "none") return;
+  const m = tx.machine(machineId)!;
+  if (plan.kind === "wake") {
+    if (startInstance(tx, m.id).ok) tx.op("scale_to_zero.wake", { result: { master: m.uuid, heldRequests: plan.heldRequests } }, null);
     return;
   }
-  if (m.machineState !== "RUNNING") return;
-  tx.op("scale_to_zero.released", { result: { master: m.uuid, requests: a.heldRequests } }, null);
-  tx.setGroup({ autoscale: { ...a, heldRequests: 0, lastTrafficAt: tx.now } });
-  if (scaleToZeroEnabled(a)) tx.timers.set(IDLE_CHECK, tx.now + a.cooldown_time_ms);
+  tx.op("scale_to_zero.released", { result: { master: m.uuid, requests: plan.requests } }, null);
+  tx.setGroup({ autoscale: plan.autoscale });
+  if (plan.idleCheckAt !== null) tx.timers.set(IDLE_CHECK, plan.idleCheckAt);
 }

@@ -6,7 +6,7 @@
 // and the alert.
 import type { Env } from "../../env";
 import { markHookDeleted, putHookRow } from "../../db/hooks";
-import { DEDUP_RETENTION_MS, SECRET_GRACE_MS, alertKey, type AlertRef, type HookAction, type HookEvent, type HookFormat } from "../../domain/hooks";
+import { DEDUP_RETENTION_MS, SECRET_GRACE_MS, alertDedupKey, deliveryDedupKey, lastActionAfterActing, planDelivery, type DeliveryResult, type HookAction, type HookEvent, type HookFormat } from "../../domain/hooks";
 import { fail, objectName, type CommandContext, type CommandResult, type Result } from "../../domain/operations";
 import { parseSignature, verify } from "../../domain/signature";
 import { SIGNATURE_TOLERANCE_SEC } from "../../domain/hooks";
@@ -70,15 +70,7 @@ export type DeliveryAnswer =
   | { ok: true; status: 200 | 202; body: DeliveryBody; replayed: boolean }
   | { ok: false; status: 400 | 401 | 404 | 409; code: "INVALID_ARGUMENT" | "UNAUTHORIZED" | "NOT_FOUND" | "CONFLICT"; message: string; detail?: string; field?: string };
 
-export interface DeliveryResult {
-  alert: AlertRef | null;
-  outcome: "acted" | "suppressed" | "ignored" | "failed";
-  operation_id: string | null;
-  action: HookAction | null;
-  reason?: string;
-  desired_size?: number;
-  duplicate?: boolean;
-}
+export type { DeliveryResult } from "../../domain/hooks";
 export interface DeliveryBody {
   hook_id: string;
   delivery_id: string;
@@ -205,11 +197,12 @@ export class HookDesk {
     if (!d) return { ok: false, status: 404, code: "NOT_FOUND", message: "hook not found" };
     this.storage.sql.exec(`DELETE FROM hook_seen WHERE expires_at <= ?`, now);
     this.storage.sql.exec(`DELETE FROM hook_dedup WHERE expires_at <= ?`, now);
-    if (auth.sig && this.storage.sql.exec(`SELECT 1 FROM hook_seen WHERE sig = ?`, auth.sig).toArray().length) return deny("replayed signature: this t and v1 were already delivered");
-    // A refused payload changes nothing, its signature not remembered either (found by test/fuzz-hooks.test.ts).
+    if (auth.sig) {
+      if (this.storage.sql.exec(`SELECT 1 FROM hook_seen WHERE sig = ?`, auth.sig).toArray().length) return deny("replayed signature: this t and v1 were already delivered");
+      this.storage.sql.exec(`INSERT INTO hook_seen (sig, expires_at) VALUES (?, ?)`, auth.sig, (auth.t + SIGNATURE_TOLERANCE_SEC + 1) * 1000);
+    }
     if (!input.parsed.ok) return { ok: false, status: 400, code: "INVALID_ARGUMENT", message: input.parsed.message, field: input.parsed.field };
-    if (auth.sig) this.storage.sql.exec(`INSERT INTO hook_seen (sig, expires_at) VALUES (?, ?)`, auth.sig, (auth.t + SIGNATURE_TOLERANCE_SEC + 1) * 1000);
-    const dKey = input.deliveryId ? `d:${input.deliveryId}` : null;
+    const dKey = input.deliveryId ? deliveryDedupKey(input.deliveryId) : null;
     if (dKey) {
       const prior = this.#dedup(dKey) as { pending?: boolean; body?: DeliveryBody } | null;
       if (prior?.pending) return { ok: false, status: 409, code: "CONFLICT", message: `delivery '${input.deliveryId}' is still being processed`, detail: "retry shortly" };
@@ -224,33 +217,22 @@ export class HookDesk {
     }
   }
 
-  /** Plans every event (dedup, interval) synchronously, then acts on the group and records the delivery. */
+  /** Plans every event (dedup, interval: src/domain/hooks.ts planDelivery) synchronously, then acts on the group and records the delivery. */
   async #act(d: HookDoc, input: DeliveryInput, events: HookEvent[], via: "signature" | "bearer", dKey: string | null, now: number): Promise<DeliveryAnswer> {
-    const results: DeliveryResult[] = [];
-    const plan: { ev: HookEvent; r: DeliveryResult; aKey: string | null }[] = [];
-    let last = d.lastActionAt;
-    const interval = d.minIntervalSeconds * 1000;
+    const priors = new Map<string, DeliveryResult>();
     for (const ev of events) {
-      const aKey = ev.alert ? `a:${alertKey(ev.alert)}` : null;
-      const prior = aKey ? (this.#dedup(aKey) as DeliveryResult | null) : null;
-      let r: DeliveryResult;
-      if (prior) r = { ...prior, duplicate: true };
-      else if (!ev.action) r = { alert: ev.alert, outcome: "ignored", operation_id: null, action: null, reason: "resolved alert, and no 'resolved' action is configured" };
-      else if (interval > 0 && last !== null && now - last < interval) {
-        r = { alert: ev.alert, outcome: "suppressed", operation_id: null, action: ev.action, reason: `min_interval_seconds ${d.minIntervalSeconds}: next action allowed at ${new Date(last + interval).toISOString()}` };
-      } else {
-        r = { alert: ev.alert, outcome: "acted", operation_id: crypto.randomUUID(), action: ev.action };
-        last = now;
-        plan.push({ ev, r, aKey });
-      }
-      if (aKey && !prior) this.#remember(aKey, r, now);
-      results.push(r);
+      const key = ev.alert ? alertDedupKey(ev.alert) : null;
+      const prior = key ? (this.#dedup(key) as DeliveryResult | null) : null;
+      if (key && prior) priors.set(key, prior);
     }
-    if (last !== d.lastActionAt) this.k.store.putDoc(DOC, { ...d, lastActionAt: last });
+    const planned = planDelivery({ events, priors, lastActionAt: d.lastActionAt, minIntervalSeconds: d.minIntervalSeconds, now, newOperationId: () => crypto.randomUUID() });
+    const results = planned.results;
+    for (const { key, result } of planned.remember) this.#remember(key, result, now);
+    if (planned.lastActionAt !== d.lastActionAt) this.k.store.putDoc(DOC, { ...d, lastActionAt: planned.lastActionAt });
 
     const group = this.env.GROUPS.get(this.env.GROUPS.idFromName(objectName(d.tenantId, "group", d.group)));
     let acted = 0;
-    for (const { ev, r, aKey } of plan) {
+    for (const { event: ev, result: r, key: aKey } of planned.acts) {
       const gctx: CommandContext = { tenantId: d.tenantId, group: d.group, dialect: "hooks", requestId: input.requestId };
       const t: Trigger = { operationId: r.operation_id!, hook: { id: d.id, name: d.name }, alert: ev.alert, deliveryId: input.deliveryId, action: ev.action!, source: ev.source, cpu: ev.cpu };
       const out = await group.applyTrigger(gctx, t).catch((err: unknown) => fail("UNAVAILABLE", String(err)));
@@ -264,7 +246,10 @@ export class HookDesk {
       }
     }
     const cur = this.#doc();
-    if (plan.length > 0 && acted === 0 && cur && cur.lastActionAt === now) this.k.store.putDoc(DOC, { ...cur, lastActionAt: d.lastActionAt });
+    if (cur) {
+      const last = lastActionAfterActing(d.lastActionAt, cur.lastActionAt, planned.acts.length, acted, now);
+      if (last !== cur.lastActionAt) this.k.store.putDoc(DOC, { ...cur, lastActionAt: last });
+    }
 
     const allFailed = results.length > 0 && results.every((r) => r.outcome === "failed");
     let deliveryId = "";

@@ -3,7 +3,8 @@
 // records its operation with the state it replaced (`before`) and the state it made (`after`), so
 // a rollback can restore `before` — but only while the target still holds `after`.
 import { DEFAULT_CONFIG, newGroup, type WebhookProviderConfig } from "../../domain/model";
-import { canonicalJson, fail, type OperationRecord, type Result } from "../../domain/operations";
+import { fail, type OperationRecord, type Result } from "../../domain/operations";
+import { planUndo, type UndoResult } from "../../domain/undo";
 import type { GroupTx } from "../tx";
 
 export interface ContainerState {
@@ -167,14 +168,7 @@ export function scaleNodeGroup(tx: GroupTx, delta: number): Written<{ group: str
 
 // ---------------------------------------------------------------- undo (rollback)
 
-export type UndoStatus = "succeeded" | "conflict" | "already_rolled_back" | "not_reversible";
-export interface UndoResult {
-  operation_id: string;
-  undo_operation_id: string | null;
-  target: { kind: string; id: string };
-  status: UndoStatus;
-  message?: string;
-}
+export type { UndoResult, UndoStatus } from "../../domain/undo";
 
 /** The part of the target's live state an operation of `type` changed, to compare with its `after`. */
 function snapshot(tx: GroupTx, type: string): unknown {
@@ -231,36 +225,19 @@ function restore(tx: GroupTx, type: string, before: any, webhook: WebhookProvide
   }
 }
 
-/** Whether the target still holds what the operation made; a rotation's own cutover completes it (not a later change). */
-function holdsAfter(type: string, current: unknown, after: unknown): boolean {
-  if (canonicalJson(current) === canonicalJson(after)) return true;
-  const made = after as Binding | null;
-  if (type !== "elasticity.rotate_workload_function_binding" || !made?.next_function_id) return false;
-  return canonicalJson(current) === canonicalJson({ current_function_id: made.next_function_id, next_function_id: null, cutover_at: null } satisfies Binding);
-}
-
 /**
  * Undoes one operation on this target: restores the state it replaced, unless a later change has
  * overwritten what it made (a conflict; `force` overrides). Recorded as an operation of the same
- * type under the rollback's action; undoing the same operation twice changes nothing.
+ * type under the rollback's action; undoing the same operation twice changes nothing. The
+ * decision is src/domain/undo.ts planUndo; this applies it.
  */
 export function undo(tx: GroupTx, op: OperationRecord, force: boolean, webhook: WebhookProviderConfig | null = null): Result<{ undo: UndoResult }> {
-  const target = { kind: op.targetKind, id: op.targetId };
-  const base = { operation_id: op.id, target };
+  const base = { operation_id: op.id, target: { kind: op.targetKind, id: op.targetId } };
   const undone = tx.store.getDoc<string[]>("undone") ?? [];
-  if (undone.includes(op.id)) return { ok: true, undo: { ...base, undo_operation_id: null, status: "already_rolled_back" } };
-  const current = snapshot(tx, op.type);
-  if (current === undefined) return { ok: true, undo: { ...base, undo_operation_id: null, status: "not_reversible", message: `${op.type} cannot be undone` } };
-  const { before, after } = JSON.parse(op.result ?? "{}") as { before: unknown; after: unknown };
-  if (current === null && op.type === "elasticity.scale_node_group") {
-    // Deleted since: there is no group to restore a size into, forced or not.
-    return { ok: true, undo: { ...base, undo_operation_id: null, status: "conflict", message: `node group ${op.targetId} no longer exists: nothing to restore` } };
-  }
-  if (!force && !holdsAfter(op.type, current, after)) {
-    return { ok: true, undo: { ...base, undo_operation_id: null, status: "conflict", message: `target changed since operation ${op.id}: it holds ${canonicalJson(current)}, the operation made ${canonicalJson(after)}` } };
-  }
-  restore(tx, op.type, before, webhook);
+  const plan = planUndo(op, snapshot(tx, op.type), undone, force);
+  if (plan.kind === "skip") return { ok: true, undo: { ...base, undo_operation_id: null, status: plan.status, ...(plan.message !== undefined ? { message: plan.message } : {}) } };
+  restore(tx, op.type, plan.before, webhook);
   tx.store.putDoc("undone", [...undone, op.id]);
-  const record = tx.op(op.type, { request: { undo_of: op.id, force }, result: { undo_of: op.id, before: current, after: before } });
+  const record = tx.op(op.type, { request: { undo_of: op.id, force }, result: plan.record });
   return { ok: true, undo: { ...base, undo_operation_id: record.id, status: "succeeded" } };
 }

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { describeIssue, parseJson } from "../../http/body";
 import { MAX_GROUP_SIZE } from "../../domain/model";
 import type { AlertRef, HookAction, HookEvent, HookFormat } from "../../domain/hooks";
-import { HOOK_FORMATS } from "../../domain/hooks";
+import { HOOK_FORMATS, actionForAlert } from "../../domain/hooks";
 import { GROUP_NAME_RE } from "../groups";
 
 const nonZero = (v: number) => v !== 0;
@@ -99,8 +99,7 @@ export function parseDelivery(hook: HookConfig, raw: Uint8Array): Parsed {
   const events: HookEvent[] = [];
   for (const [i, a] of p.data.alerts.entries()) {
     const ref: AlertRef = { name: a.labels.alertname ?? null, fingerprint: a.fingerprint ?? labelPrint(a.labels), startsAt: a.startsAt, status: a.status };
-    const action = a.status === "firing" ? hook.action : hook.resolved;
-    const source = a.status === "firing" ? "configured" : "resolved";
+    const { action, source } = actionForAlert(hook, a.status);
     if (action?.type === "metric") {
       const cpu = alertMetric(a);
       if (cpu === null) return bad(`alerts.${i}.annotations.cpu`, `alert ${i} carries no metric value (annotation or label 'cpu' or 'value'${hook.format === "grafana" ? ", or values" : ""})`);
