@@ -197,11 +197,10 @@ export class HookDesk {
     if (!d) return { ok: false, status: 404, code: "NOT_FOUND", message: "hook not found" };
     this.storage.sql.exec(`DELETE FROM hook_seen WHERE expires_at <= ?`, now);
     this.storage.sql.exec(`DELETE FROM hook_dedup WHERE expires_at <= ?`, now);
-    if (auth.sig) {
-      if (this.storage.sql.exec(`SELECT 1 FROM hook_seen WHERE sig = ?`, auth.sig).toArray().length) return deny("replayed signature: this t and v1 were already delivered");
-      this.storage.sql.exec(`INSERT INTO hook_seen (sig, expires_at) VALUES (?, ?)`, auth.sig, (auth.t + SIGNATURE_TOLERANCE_SEC + 1) * 1000);
-    }
+    if (auth.sig && this.storage.sql.exec(`SELECT 1 FROM hook_seen WHERE sig = ?`, auth.sig).toArray().length) return deny("replayed signature: this t and v1 were already delivered");
+    // A refused payload changes nothing, its signature not remembered either (found by test/fuzz-hooks.test.ts).
     if (!input.parsed.ok) return { ok: false, status: 400, code: "INVALID_ARGUMENT", message: input.parsed.message, field: input.parsed.field };
+    if (auth.sig) this.storage.sql.exec(`INSERT INTO hook_seen (sig, expires_at) VALUES (?, ?)`, auth.sig, (auth.t + SIGNATURE_TOLERANCE_SEC + 1) * 1000);
     const dKey = input.deliveryId ? deliveryDedupKey(input.deliveryId) : null;
     if (dKey) {
       const prior = this.#dedup(dKey) as { pending?: boolean; body?: DeliveryBody } | null;
