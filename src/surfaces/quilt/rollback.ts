@@ -5,7 +5,7 @@ import { Hono } from "hono";
 import { jsonBody } from "../../http/body";
 import { badRequest } from "../../http/errors";
 import type { AppEnv } from "../../http/types";
-import type { RollbackInput } from "../../objects/rollback";
+import type { RollbackInput } from "../../domain/undo";
 import { targetStub } from "../groups";
 import { actionId, checkParam, controlWrite, quiltContext, settle } from "./common";
 import { methodNotAllowed } from "../../http/errors";
