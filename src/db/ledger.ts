@@ -6,6 +6,7 @@ import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
 import type { BatchItem } from "drizzle-orm/batch";
 import * as schema from "./schema";
 import type { OperationRecord } from "../domain/operations";
+import { releaseStatement } from "./names";
 
 export type LedgerDb = DrizzleD1Database<typeof schema>;
 export const ledgerDb = (d1: D1Database): LedgerDb => drizzle(d1, { schema });
@@ -86,7 +87,10 @@ export async function writeLedger(d1: D1Database, entries: OutboxEntry[]): Promi
   const db = ledgerDb(d1);
   const CHUNK = 50;
   for (let i = 0; i < entries.length; i += CHUNK) {
-    const stmts = entries.slice(i, i + CHUNK).map((e) => statementFor(db, e));
+    // A deleted instance's name is free again, however it was deleted (./names.ts).
+    const stmts = entries
+      .slice(i, i + CHUNK)
+      .flatMap((e) => (e.kind === "instance" && e.row.deletedAt !== null ? [statementFor(db, e), releaseStatement(db, e.row.uuid, e.row.deletedAt)] : [statementFor(db, e)]));
     await db.batch(stmts as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
   }
 }

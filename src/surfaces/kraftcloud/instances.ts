@@ -4,7 +4,8 @@
 // service group (its Durable Object); the D1 instance registry says which group holds a UUID.
 import { Hono, type Context } from "hono";
 import { z } from "zod";
-import { findInstance, listInstances } from "../../db/ledger";
+import { claimInstanceName, releaseInstanceName } from "../../db/names";
+import { listInstances } from "../../db/ledger";
 import { groupUuid, type GroupState, type Machine, type ScaleToZero } from "../../domain/model";
 import { jsonBody } from "../../http/body";
 import { allowOnly } from "../../http/errors";
@@ -49,18 +50,29 @@ async function create(c: Ctx, b: CreateInstanceBody): Promise<Item> {
   }
   const scaleToZero = scaleToZeroOf(b);
   if (!scaleToZero.ok) return itemError(KC.INVALID, scaleToZero.message, { name });
-  // Names are unique per tenant, across groups (the group's own check covers only its members).
-  if (await findInstance(c.env.DB, c.get("tenantId"), { name })) return itemError(KC.ALREADY_EXISTS, `instance '${name}' already exists`, { name }, 409);
-  const r = await groupStub(c, group.name).createInstance(commandContext(c, "kraftcloud", group.name), {
-    uuid: crypto.randomUUID(),
-    name,
-    spec: { image: b.image, memoryMb: b.memory_mb ?? DEFAULT_MEMORY_MB, vcpus: b.vcpus ?? DEFAULT_VCPUS },
-    autostart: b.autostart ?? true,
-    scaleToZero: scaleToZero.value,
-  });
-  if (!r.ok) return groupFailure(r, group.name, { name });
-  const uuid = await groupUuid(c.get("tenantId"), group.name);
-  return instanceJson(r.instance, { uuid, name: group.name }, r.instance.requestedAt);
+  // Names are unique per tenant, across groups: claimed in one atomic D1 step before the group
+  // creates the instance (src/db/names.ts), released if the group refuses it.
+  const uuid = crypto.randomUUID();
+  const claim = { tenantId: c.get("tenantId"), name, uuid, groupName: group.name, now: Date.now() };
+  if (!(await claimInstanceName(c.env.DB, claim))) return itemError(KC.ALREADY_EXISTS, `instance '${name}' already exists`, { name }, 409);
+  let r: Awaited<ReturnType<ReturnType<typeof groupStub>["createInstance"]>>;
+  try {
+    r = await groupStub(c, group.name).createInstance(commandContext(c, "kraftcloud", group.name), {
+      uuid,
+      name,
+      spec: { image: b.image, memoryMb: b.memory_mb ?? DEFAULT_MEMORY_MB, vcpus: b.vcpus ?? DEFAULT_VCPUS },
+      autostart: b.autostart ?? true,
+      scaleToZero: scaleToZero.value,
+    });
+  } catch (err) {
+    await releaseInstanceName(c.env.DB, uuid, Date.now());
+    throw err;
+  }
+  if (!r.ok) {
+    await releaseInstanceName(c.env.DB, uuid, Date.now());
+    return groupFailure(r, group.name, { name });
+  }
+  return instanceJson(r.instance, { uuid: await groupUuid(c.get("tenantId"), group.name), name: group.name }, r.instance.requestedAt);
 }
 
 type Located = { ok: true; row: InstanceRow; group: GroupState; machine: Machine } | { ok: false; error: ItemFailure };
@@ -95,7 +107,10 @@ async function act(c: Ctx, found: Instance, action: Action, index: number | null
   const stub = groupStub(c, at.group.name);
   if (action === "deleteInstance") {
     const r = await stub.deleteInstance(ctx, at.machine.id);
-    return r.ok ? { ...briefJson(identity), previous_state: kcState(at.machine) } : groupFailure(r, at.group.name, identity);
+    if (!r.ok) return groupFailure(r, at.group.name, identity);
+    // The name is free at once (the registry row's deletion, pushed by the group, frees it too).
+    await releaseInstanceName(c.env.DB, at.machine.uuid, Date.now());
+    return { ...briefJson(identity), previous_state: kcState(at.machine) };
   }
   const r = await stub[action](ctx, at.machine.id);
   if (!r.ok) return groupFailure(r, at.group.name, identity);
