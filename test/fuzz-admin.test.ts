@@ -1,4 +1,4 @@
-// Property-based fuzzing of /admin, /healthz and paths no route knows, through the Worker's fetch:
+// Property-based fuzzing of /admin, /healthz, the published contract (/openapi, /docs) and paths no route knows, through the Worker's fetch:
 // generated tenant ids and token ids (long, unicode, encoded slashes, empty), bodies, framings,
 // methods and credentials (the admin token, tenant tokens, revoked, Basic, garbage). Rules per
 // request: never a 5xx; errors as {error, message}; a refusal changes no token or tenant row.
@@ -32,13 +32,16 @@ const ROUTES: RouteTemplate[] = [
   { method: "GET", path: "/cloudpools/{any}/pool/{any}/{any}", body: null },
   { method: "GET", path: "/v1/{any}/{any}/autoscale/{any}/{any}", body: null },
   { method: "GET", path: "/api/elasticity/{any}", body: null },
+  // The published contract (src/openapi): documents and the reference page.
+  { method: "GET", path: "/openapi/{document}", body: null },
+  { method: "GET", path: "/docs", body: null },
 ];
 
 /** Every token and tenant row: what an admin request could change. */
 const state = async () => (await env.DB.batch([env.DB.prepare("SELECT * FROM tokens ORDER BY id"), env.DB.prepare("SELECT * FROM tenants ORDER BY id")])).map((r) => r.results);
 
 it("/admin, /healthz and unknown paths: no 5xx, {error, message} errors, refusals change nothing", async () => {
-  const params = { tenant: ["fz-adm-a", "fz-adm-b", "fz-adm-new", "Fz-Adm", "a".repeat(64)], token: tokenIds, any: ["x", "healthz", "admin", "cloudpools", "v1", "services", "autoscale"] };
+  const params = { tenant: ["fz-adm-a", "fz-adm-b", "fz-adm-new", "Fz-Adm", "a".repeat(64)], token: tokenIds, any: ["x", "healthz", "admin", "cloudpools", "v1", "services", "autoscale"], document: ["elastisys.json", "kraftcloud.json", "quilt.json", "scalegate.json", "nope.json"] };
   const arb = fc.oneof(
     { weight: 4, arbitrary: fc.constantFrom(...ROUTES).chain((t) => requestFor(t, params, creds)) },
     // Raw paths: segments that the URL parser and the router each read in their own way.
