@@ -1,6 +1,7 @@
 // KraftCloud service groups and instances on the one group model. An explicit instance is a
 // retained member: it counts in the desired size while it runs, and persists when stopped.
-import { DEFAULT_CONFIG, isAllocated, newGroup, publicConfig, type InstanceSpec, type Machine, type ScaleToZero, type ServiceSpec } from "../../domain/model";
+import { DEFAULT_CONFIG, MAX_GROUP_SIZE, isAllocated, newGroup, publicConfig, type InstanceSpec, type Machine, type ScaleToZero, type ServiceSpec } from "../../domain/model";
+import { planDeleteInstance, planStartInstance, planStopInstance, startsNow } from "../../domain/instances";
 import { fail, type Result } from "../../domain/operations";
 import type { GroupTx } from "../tx";
 import { patchedProvider, type ConfigPatch } from "./pool";
@@ -80,48 +81,42 @@ function instance(tx: GroupTx, id: string): Machine | null {
   return m && (m.member || m.retained) ? m : null;
 }
 
-/** Starts a stopped or standby instance (a standby one wakes the group from scale-to-zero). */
+/** Starts a stopped or standby instance (a standby one wakes the group from scale-to-zero). Rules: src/domain/instances.ts. */
 export function startInstance(tx: GroupTx, id: string): Result<{ instance: Machine }> {
-  const g = tx.group;
   const m = instance(tx, id);
   if (!m) return fail("MACHINE_NOT_FOUND", `instance '${id}' not found`);
-  if (isAllocated(m)) return { ok: true, instance: m }; // already starting or running
-  if (m.machineState === "TERMINATING") {
+  const plan = planStartInstance(tx.group, m);
+  if (plan.kind === "refuse") return fail(plan.code, plan.message);
+  if (plan.kind === "already") return { ok: true, instance: m }; // already starting or running
+  if (plan.kind === "when-stopped") {
     // Stopping (or going to standby): remembered, and started by startWhenStopped once it has stopped.
-    if (g.desiredSize + 1 > g.maxSize) return fail("OUT_OF_RANGE", `starting instance '${m.name}' would exceed the group's max size ${g.maxSize}`);
-    if (!m.startWhenStopped) {
+    if (plan.record) {
       tx.store.putMachine({ ...m, standby: false, startWhenStopped: true });
       tx.op("instance.start", { request: { uuid: m.uuid }, result: { uuid: m.uuid, name: m.name, whenStopped: true, wasStandby: m.standby } });
     }
     return { ok: true, instance: tx.machine(id)! };
   }
-  if (g.desiredSize + 1 > g.maxSize) return fail("OUT_OF_RANGE", `starting instance '${m.name}' would exceed the group's max size ${g.maxSize}`);
   tx.apply(tx.provider().start({ ...m, member: true }, tx.now));
-  tx.setGroup({ desiredSize: g.desiredSize + 1 });
+  tx.setGroup({ desiredSize: plan.desiredSize });
   tx.op("instance.start", { request: { uuid: m.uuid }, result: { uuid: m.uuid, name: m.name, wasStandby: m.standby } });
   tx.reconcile({ text: `instance ${m.name} started` });
   return { ok: true, instance: tx.machine(id)! };
 }
 
 export function stopInstance(tx: GroupTx, id: string, standby = false): Result<{ instance: Machine }> {
-  const g = tx.group;
   const m = instance(tx, id);
   if (!m) return fail("MACHINE_NOT_FOUND", `instance '${id}' not found`);
-  if (!isAllocated(m)) {
+  const plan = planStopInstance(tx.group, m, standby);
+  if (plan.kind === "refuse") return fail(plan.code, plan.message);
+  if (plan.kind === "stopped") {
     // Already stopping or stopped; a start wanted after the stop is called off.
-    if (m.startWhenStopped) {
+    if (plan.callOffStart) {
       tx.store.putMachine({ ...m, startWhenStopped: false });
       tx.op("instance.stop", { request: { uuid: m.uuid }, result: { uuid: m.uuid, name: m.name, startCalledOff: true } });
     }
     return { ok: true, instance: tx.machine(id)! };
   }
-  if (g.autoscale?.master === m.id && !standby && g.autoscale.min_size > 0) {
-    return fail("INVALID", `instance '${m.name}' is the autoscale master; delete the autoscale configuration first`);
-  }
-  // A victim already draining no longer counts toward the desired size.
-  const counted = m.terminateAt === null && m.serviceState !== "OUT_OF_SERVICE";
-  const desiredSize = counted ? g.desiredSize - 1 : g.desiredSize;
-  if (desiredSize < g.minSize) return fail("OUT_OF_RANGE", `stopping instance '${m.name}' would take the group below its min size ${g.minSize}`);
+  const desiredSize = plan.desiredSize;
   tx.apply(tx.provider().terminate(m, tx.now));
   tx.timers.clear(terminateTimer(m.id));
   tx.store.putMachine({ ...tx.machine(id)!, retained: true, standby });
@@ -136,24 +131,21 @@ export function deleteInstance(tx: GroupTx, id: string): Result<{ uuid: string; 
   const g = tx.group;
   const m = instance(tx, id);
   if (!m) return fail("MACHINE_NOT_FOUND", `instance '${id}' not found`);
-  let desiredSize = g.desiredSize;
-  if (g.autoscale?.master === m.id) {
+  const plan = planDeleteInstance(g, tx.store.machines.values(), m);
+  if (plan.resetAutoscale) {
     // The master is gone: autoscale is reset and every instance it created goes with it.
-    for (const clone of [...tx.store.machines.values()].filter((x) => x.origin === "autoscale" && isAllocated(x))) {
-      tx.apply(tx.provider().terminate(clone, tx.now));
-      tx.timers.clear(terminateTimer(clone.id));
+    for (const cloneId of plan.stopClones) {
+      tx.apply(tx.provider().terminate(tx.machine(cloneId)!, tx.now));
+      tx.timers.clear(terminateTimer(cloneId));
     }
-    tx.setGroup({ autoscale: null, minSize: 0, maxSize: 1000 });
-    desiredSize = [...tx.store.machines.values()].filter((x) => x.member && x.origin !== "autoscale" && isAllocated(x) && x.terminateAt === null).length;
+    tx.setGroup({ autoscale: null, minSize: 0, maxSize: MAX_GROUP_SIZE });
   }
-  const counted = isAllocated(m) && m.terminateAt === null && m.serviceState !== "OUT_OF_SERVICE";
-  if (counted) desiredSize = Math.max(0, desiredSize - 1);
   if (isAllocated(m)) tx.apply(tx.provider().terminate(m, tx.now));
   tx.timers.clear(terminateTimer(m.id));
   // Out of the group at once; the provider finishes stopping it and the record is then forgotten.
   tx.store.putMachine({ ...tx.machine(id)!, member: false, retained: false });
   tx.instanceRegistry(m, true);
-  tx.setGroup({ desiredSize: Math.min(desiredSize, tx.group.maxSize) });
+  tx.setGroup({ desiredSize: plan.desiredSize });
   tx.op("instance.delete", { request: { uuid: m.uuid }, result: { uuid: m.uuid, name: m.name, resetAutoscale: g.autoscale?.master === m.id } });
   tx.reconcile({ text: `instance ${m.name} deleted` });
   return { ok: true, uuid: m.uuid, name: m.name };
@@ -162,7 +154,7 @@ export function deleteInstance(tx: GroupTx, id: string): Result<{ uuid: string; 
 /** Lifecycle step: an instance whose start was asked for while it was stopping starts now that it has stopped. */
 export function startWhenStopped(tx: GroupTx, machineId: string): void {
   const m = tx.machine(machineId);
-  if (!m?.startWhenStopped || m.machineState === "TERMINATING") return;
+  if (!m || !startsNow(m)) return;
   tx.store.putMachine({ ...m, startWhenStopped: false });
   const r = startInstance(tx, m.id);
   if (!r.ok) tx.op("instance.start", { request: { uuid: m.uuid }, result: { uuid: m.uuid, name: m.name, dropped: r.message } }, null);
