@@ -3,20 +3,14 @@ import { describe, expect, it } from "vitest";
 import type { StepPolicy } from "../src/domain/autoscale";
 import { capacity, planDecision, planDrain, sampledMetric, warming } from "../src/domain/autoscale/gates";
 import type { AutoscaleState } from "../src/domain/autoscale/state";
-import { NOW, machine, requested } from "./fixtures";
+import { NOW, autoscaleState, frozen, machine, requested } from "./fixtures";
 
 const out: StepPolicy = { name: "out", type: "step", metric: "cpu", adjustment_type: "change", steps: [{ lower_bound: 800, upper_bound: null, adjustment: 2 }] };
 const inn: StepPolicy = { name: "in", type: "step", metric: "cpu", adjustment_type: "change", steps: [{ lower_bound: null, upper_bound: 200, adjustment: -1 }] };
 
-function state(over: Partial<AutoscaleState> = {}): AutoscaleState {
-  return {
-    min_size: 1, max_size: 10, warmup_time_ms: 5000, cooldown_time_ms: 7000, master: "m", policies: [out, inn],
-    createdAt: NOW - 60_000, warmupUntil: null, cooldownUntil: null, lastSample: null, lastTrafficAt: null, heldRequests: 0, ...over,
-  };
-}
+const state = (over: Partial<AutoscaleState> = {}): AutoscaleState => autoscaleState({ policies: [out, inn], ...over });
 
 const clone = (id: string, launchtime: number | null, over = {}) => machine(id, { origin: "autoscale", launchtime, ...over });
-const frozen = <T>(x: T): T => JSON.parse(JSON.stringify(x));
 
 describe("warming (which instances count for the metric)", () => {
   const a = state();

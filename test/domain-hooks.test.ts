@@ -16,13 +16,12 @@ import {
   type HookAction,
   type HookEvent,
 } from "../src/domain/hooks";
-import { NOW } from "./fixtures";
+import { NOW, frozen } from "./fixtures";
 
 const up: HookAction = { type: "change", value: 1 };
 const down: HookAction = { type: "change", value: -1 };
 const alert = (fingerprint: string, status: AlertRef["status"] = "firing", startsAt = "2026-04-20T11:00:00Z"): AlertRef => ({ name: "HighCPU", fingerprint, startsAt, status });
 const ev = (a: AlertRef | null, action: HookAction | null = up): HookEvent => ({ alert: a, action, source: "configured" });
-const frozen = <T>(x: T): T => JSON.parse(JSON.stringify(x));
 
 /** A deterministic id source. */
 function ids() {

@@ -3,14 +3,11 @@ import { describe, expect, it } from "vitest";
 import type { AutoscaleState } from "../src/domain/autoscale/state";
 import { countsTowardDesired, planDeleteInstance, planStartInstance, planStopInstance, startsNow } from "../src/domain/instances";
 import type { GroupState } from "../src/domain/model";
-import { NOW, group, machine } from "./fixtures";
+import { NOW, autoscaleState, frozen, group, machine } from "./fixtures";
 
 const bounds = (desiredSize: number, minSize = 0, maxSize = 10, autoscale: AutoscaleState | null = null): GroupState => ({ ...group(desiredSize), minSize, maxSize, autoscale });
-const auto = (master: string, min_size: number): AutoscaleState => ({
-  min_size, max_size: 4, warmup_time_ms: 0, cooldown_time_ms: 0, master, policies: [], createdAt: NOW, warmupUntil: null, cooldownUntil: null, lastSample: null, lastTrafficAt: null, heldRequests: 0,
-});
+const auto = (master: string, min_size: number): AutoscaleState => autoscaleState({ master, min_size, max_size: 4 });
 const stopped = (id: string, over = {}) => machine(id, { origin: "instance", retained: true, machineState: "TERMINATED", ...over });
-const frozen = <T>(x: T): T => JSON.parse(JSON.stringify(x));
 
 describe("countsTowardDesired", () => {
   it("a draining victim or an out-of-service member does not count", () => {

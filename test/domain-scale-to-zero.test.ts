@@ -17,7 +17,7 @@ import {
   planInstanceRelease,
   sleepers,
 } from "../src/domain/scale-to-zero";
-import { NOW, ids, machine } from "./fixtures";
+import { NOW, autoscaleState, frozen, ids, machine } from "./fixtures";
 
 /** A retained instance with its own scale-to-zero policy (cooldown in ms). */
 const sleeper = (id: string, cooldownTimeMs: number | undefined, over: Partial<Machine> = {}) =>
@@ -25,14 +25,9 @@ const sleeper = (id: string, cooldownTimeMs: number | undefined, over: Partial<M
 
 const standby = (id: string, over: Partial<Machine> = {}) => sleeper(id, 1000, { machineState: "TERMINATED", standby: true, member: true, ...over });
 
-function autoscale(over: Partial<AutoscaleState> = {}): AutoscaleState {
-  return {
-    min_size: 0, max_size: 4, warmup_time_ms: 1000, cooldown_time_ms: 5000, master: "m", policies: [],
-    createdAt: NOW - 60_000, warmupUntil: null, cooldownUntil: null, lastSample: null, lastTrafficAt: null, heldRequests: 0, ...over,
-  };
-}
+/** Scale-to-zero on (min_size 0), a 5 s cooldown. */
+const autoscale = (over: Partial<AutoscaleState> = {}): AutoscaleState => autoscaleState({ min_size: 0, cooldown_time_ms: 5000, ...over });
 
-const frozen = <T>(x: T): T => JSON.parse(JSON.stringify(x));
 
 describe("sleepers", () => {
   it("are retained members with a policy other than off, never the autoscale master", () => {

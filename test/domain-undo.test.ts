@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import type { OperationRecord } from "../src/domain/operations";
 import { holdsAfter, isUndoable, planRollback, planUndo, rollbackOutcome, type UndoResult } from "../src/domain/undo";
-import { NOW } from "./fixtures";
+import { NOW, frozen } from "./fixtures";
 
 function op(id: string, over: Partial<OperationRecord> & { req?: unknown; res?: unknown } = {}): OperationRecord {
   const { req, res, ...rest } = over;
@@ -14,7 +14,6 @@ function op(id: string, over: Partial<OperationRecord> & { req?: unknown; res?: 
   };
 }
 
-const frozen = <T>(x: T): T => JSON.parse(JSON.stringify(x));
 const input = (over = {}) => ({ target_action_id: "act", force: false, ...over });
 
 describe("isUndoable", () => {

@@ -1,5 +1,6 @@
 // Plain-data fixtures for the pure domain and provider tests (no Workers APIs involved).
 import { DEFAULT_CONFIG, newGroup, type GroupConfig, type GroupState, type Machine } from "../src/domain/model";
+import type { AutoscaleState } from "../src/domain/autoscale/state";
 
 export const MINUTE = 60_000;
 export const HOUR = 3_600_000;
@@ -52,3 +53,14 @@ export function shuffled<T>(xs: T[], seed = 7): T[] {
   }
   return out;
 }
+
+/** A group's autoscale state (no policies, no phase running, no traffic yet) with `over` applied. */
+export function autoscaleState(over: Partial<AutoscaleState> = {}): AutoscaleState {
+  return {
+    min_size: 1, max_size: 10, warmup_time_ms: 5000, cooldown_time_ms: 7000, master: "m", policies: [],
+    createdAt: NOW - MINUTE, warmupUntil: null, cooldownUntil: null, lastSample: null, lastTrafficAt: null, heldRequests: 0, ...over,
+  };
+}
+
+/** A JSON copy: compare an input before and after a planner ran ("the input is not modified"). */
+export const frozen = <T>(x: T): T => JSON.parse(JSON.stringify(x));
