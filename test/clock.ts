@@ -29,13 +29,21 @@ export function setClock(at: number): void {
 }
 
 export interface TimerRow {
+  kind: string;
+  key: string;
+  /** For reading in assertions: the kind, or `kind:key` for a per-machine timer (src/objects/timers.ts). */
   name: string;
   due_ms: number;
   payload: string | null;
 }
 
+/** The object's timers, earliest first (the one place tests read the timers table). */
 export const timerRows = (stub: DurableObjectStub) =>
-  runInDurableObject(stub, (_i, s) => s.storage.sql.exec<TimerRow & Record<string, SqlStorageValue>>(`SELECT name, due_ms, payload FROM timers ORDER BY due_ms, name`).toArray());
+  runInDurableObject(stub, (_i, s) =>
+    s.storage.sql
+      .exec<TimerRow & Record<string, SqlStorageValue>>(`SELECT kind, key, CASE WHEN key = '' THEN kind ELSE kind || ':' || key END AS name, due_ms, payload FROM timers ORDER BY due_ms, kind, key`)
+      .toArray(),
+  );
 
 export const timerNames = async (stub: DurableObjectStub) => (await timerRows(stub)).map((t) => t.name);
 

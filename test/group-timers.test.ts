@@ -19,7 +19,9 @@ import {
   storedMachines,
   timerNames,
   timerRows,
+  type TimerRow,
 } from "./clock";
+import { Timers, terminateTimer, type TimerKind } from "../src/objects/timers";
 
 const TENANT = "gt-timers";
 let api: ReturnType<typeof client>;
@@ -89,7 +91,7 @@ describe("simulated machine lifecycle on the group's timers", () => {
     for (const m of ms) expect(m).toMatchObject({ launchtime: null, publicIps: [], privateIps: [] });
     const ids = ms.map((m) => m.id);
     const rows = await timerRows(stub);
-    for (const id of ids) expect(rows.find((t) => t.name === `sim:${id}`)?.due_ms).toBe(t0 + 300);
+    for (const id of ids) expect(rows.find((t) => t.name === `machine-step:${id}`)?.due_ms).toBe(t0 + 300);
     await expectArmed(stub);
     expect(await alarmAt(stub)).toBe(t0 + 300);
 
@@ -105,7 +107,7 @@ describe("simulated machine lifecycle on the group's timers", () => {
       expect(m.publicIps).toHaveLength(1);
       expect(m.publicIps[0]).toMatch(/^198\.51\.100\.(\d{1,3})$/);
     }
-    expect((await timerRows(stub)).filter((t) => t.name.startsWith("sim:")).map((t) => t.due_ms)).toEqual([t0 + 2300, t0 + 2300]);
+    expect((await timerRows(stub)).filter((t) => t.name.startsWith("machine-step:")).map((t) => t.due_ms)).toEqual([t0 + 2300, t0 + 2300]);
 
     await passTime(stub, 1999);
     expect(await states(pool)).toEqual(["PENDING", "PENDING"]);
@@ -114,7 +116,7 @@ describe("simulated machine lifecycle on the group's timers", () => {
     expect(running.map((m) => m.machineState)).toEqual(["RUNNING", "RUNNING"]);
     // Booting does not change the launch time or the addresses.
     expect(running.map((m) => [m.launchtime, m.privateIps, m.publicIps])).toEqual(ms.map((m) => [m.launchtime, m.privateIps, m.publicIps]));
-    expect((await timerNames(stub)).filter((n) => n.startsWith("sim:"))).toEqual([]);
+    expect((await timerNames(stub)).filter((n) => n.startsWith("machine-step:"))).toEqual([]);
     expect(await size(pool)).toEqual({ desiredSize: 2, allocated: 2, outOfService: 0 });
   });
 
@@ -130,7 +132,7 @@ describe("simulated machine lifecycle on the group's timers", () => {
     expect(r.status, r.text).toBe(200);
     expect(await states(pool)).toEqual(["TERMINATING", "RUNNING"]);
     expect(await size(pool)).toEqual({ desiredSize: 1, allocated: 1, outOfService: 0 });
-    expect((await timerRows(stub)).find((t) => t.name === `sim:${victim}`)?.due_ms).toBe(Date.now() + 700);
+    expect((await timerRows(stub)).find((t) => t.name === `machine-step:${victim}`)?.due_ms).toBe(Date.now() + 700);
 
     await passTime(stub, 699);
     expect(await states(pool)).toEqual(["TERMINATING", "RUNNING"]);
@@ -209,14 +211,14 @@ describe("alarms are at-least-once: running a timer twice changes nothing the se
     await configure(pool, { updatePeriodSeconds: 3600 });
     const t0 = Date.now();
     await setSize(pool, 1);
-    const [requestStep] = (await timerRows(stub)).filter((t) => t.name.startsWith("sim:"));
+    const [requestStep] = (await timerRows(stub)).filter((t) => t.name.startsWith("machine-step:"));
     expect(JSON.parse(requestStep.payload!)).toEqual({ from: "REQUESTED" });
     await passTime(stub, 200);
-    const [bootStep] = (await timerRows(stub)).filter((t) => t.name.startsWith("sim:"));
+    const [bootStep] = (await timerRows(stub)).filter((t) => t.name.startsWith("machine-step:"));
     expect(JSON.parse(bootStep.payload!)).toEqual({ from: "PENDING" });
-    const deliver = (t: { name: string; payload: string | null }, due: number) =>
+    const deliver = (t: TimerRow, due: number) =>
       runInDurableObject(stub, (_i, s) => {
-        s.storage.sql.exec(`INSERT OR REPLACE INTO timers (name, due_ms, payload) VALUES (?, ?, ?)`, t.name, due, t.payload);
+        new Timers(s.storage).set({ kind: t.kind as TimerKind, key: t.key }, due, t.payload === null ? undefined : JSON.parse(t.payload));
         return s.storage.setAlarm(due);
       });
 
@@ -254,7 +256,7 @@ describe("alarms are at-least-once: running a timer twice changes nothing the se
     // Bring the periodic reconcile due now and run it.
     const due = async () =>
       runInDurableObject(stub, (_i, s) => {
-        s.storage.sql.exec(`UPDATE timers SET due_ms = ? WHERE name = 'reconcile'`, Date.now());
+        s.storage.sql.exec(`UPDATE timers SET due_ms = ? WHERE kind = 'reconcile'`, Date.now());
       });
     await due();
     await runDurableObjectAlarm(stub);
@@ -334,7 +336,7 @@ describe("periodic reconcile corrects drift made outside Scalegate", () => {
     expect(r.status, r.text).toBe(200);
     expect(await states(pool)).toEqual(["REJECTED"]);
     expect(await size(pool)).toEqual({ desiredSize: 1, allocated: 0, outOfService: 0 });
-    expect(await timerNames(stub)).not.toContain(`sim:${rejected}`);
+    expect(await timerNames(stub)).not.toContain(`machine-step:${rejected}`);
 
     await passTime(stub, 20 * SECOND);
     expect(await size(pool)).toEqual({ desiredSize: 1, allocated: 1, outOfService: 0 });
@@ -385,9 +387,7 @@ describe("CLOSEST_TO_INSTANCE_HOUR with instanceHourMarginSeconds", () => {
 
     // The terminate timer delivered again: nothing happens twice.
     const before = await snapshot(pool);
-    await runInDurableObject(stub, (_i, s) => {
-      s.storage.sql.exec(`INSERT OR REPLACE INTO timers (name, due_ms, payload) VALUES (?, ?, NULL)`, `terminate:${victim.id}`, Date.now());
-    });
+    await runInDurableObject(stub, (_i, s) => new Timers(s.storage).set(terminateTimer(victim.id), Date.now()));
     await runDurableObjectAlarm(stub);
     expect(await snapshot(pool)).toEqual(before);
   });
@@ -508,7 +508,7 @@ describe("the alarm is always re-armed to the earliest timer, never in the past"
     await configure(pool, { updatePeriodSeconds: 3600 });
     // A timer that is overdue (e.g. its alarm was lost): the next re-arm must not aim in the past.
     await runInDurableObject(stub, (_i, s) => {
-      s.storage.sql.exec(`UPDATE timers SET due_ms = ? WHERE name = 'reconcile'`, Date.now() - 10 * MINUTE);
+      s.storage.sql.exec(`UPDATE timers SET due_ms = ? WHERE kind = 'reconcile'`, Date.now() - 10 * MINUTE);
     });
     await setSize(pool, 0);
     expect(await alarmAt(stub)).toBe(Date.now() + 1);

@@ -1,6 +1,7 @@
 // Shared test helpers: tenants and tokens through the admin API, a client for the Worker's
 // fetch, and time travel for a group's timers.
 import { SELF, env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { timerRows } from "./clock";
 import { expectContract } from "./contract";
 
 export const ADMIN_TOKEN = "test-admin-token";
@@ -94,8 +95,9 @@ export async function advance(stub: DurableObjectStub, ms: number): Promise<void
   throw new Error("advance: timers kept coming due (a handler re-arms at once?)");
 }
 
+/** The object's timers as `{ name, due_ms }` (name: the kind, or `kind:key` for a per-machine timer; ./clock.ts timerRows). */
 export async function timers(stub: DurableObjectStub): Promise<{ name: string; due_ms: number }[]> {
-  return runInDurableObject(stub, (_i, state) => state.storage.sql.exec<{ name: string; due_ms: number }>(`SELECT name, due_ms FROM timers ORDER BY due_ms`).toArray());
+  return (await timerRows(stub)).map((t) => ({ name: t.name, due_ms: t.due_ms }));
 }
 
 /**
@@ -108,7 +110,7 @@ export async function storageAndLedger(stub: DurableObjectStub, tenant: string) 
     return {
       kv: all(`SELECT * FROM kv ORDER BY key`),
       machines: all(`SELECT * FROM machines ORDER BY id`),
-      timers: all(`SELECT * FROM timers ORDER BY name`),
+      timers: all(`SELECT * FROM timers ORDER BY kind, key`),
       idempotency: all(`SELECT scope, fingerprint FROM idempotency ORDER BY scope`),
       outbox: all(`SELECT kind, key, rev FROM outbox ORDER BY kind, key`),
     };

@@ -66,7 +66,7 @@ describe("same pool name, two tenants", () => {
     await passTime(stubA, 2 * SECOND);
     expect([...(await storedMachines(stubA)).values()].map((m) => m.machineState)).toEqual(["RUNNING", "RUNNING", "RUNNING"]);
     expect([...(await storedMachines(stubB)).values()].map((m) => m.machineState)).toEqual(["REQUESTED"]);
-    expect((await timerNames(stubB)).filter((n) => n.startsWith("sim:"))).toHaveLength(1);
+    expect((await timerNames(stubB)).filter((n) => n.startsWith("machine-step:"))).toHaveLength(1);
 
     // Ledger rows carry their tenant; activities list only the caller's.
     const la = await ledger(A, POOL);

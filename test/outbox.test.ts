@@ -5,6 +5,7 @@
 import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { Outbox } from "../src/objects/outbox";
+import { Timers } from "../src/objects/timers";
 import type { OperationRecord } from "../src/domain/operations";
 import { client, groupStub, tenantToken } from "./helpers";
 import { MINUTE, SECOND, expectArmed, freezeClock, ledger, outboxOperationIds, outboxRows, passTime, releaseClock, timerRows } from "./clock";
@@ -60,7 +61,7 @@ async function expectExactlyOnce(ids: string[]) {
   expect([...counts.values()].every((n) => n === 1), JSON.stringify([...counts])).toBe(true);
 }
 
-const outboxTimer = async (stub: DurableObjectStub) => (await timerRows(stub)).find((t) => t.name === "outbox") ?? null;
+const outboxTimer = async (stub: DurableObjectStub) => (await timerRows(stub)).find((t) => t.name === "outbox-flush") ?? null;
 
 async function ok(r: Promise<{ status: number; text: string }>) {
   const res = await r;
@@ -190,7 +191,7 @@ describe("D1 down", () => {
     // As if the object died between the D1 write and the outbox delete: the rows are back.
     await runInDurableObject(stub, (_i, s) => {
       for (const r of captured) s.storage.sql.exec(`INSERT INTO outbox (kind, key, rev, payload) VALUES (?, ?, ?, ?)`, r.kind, r.key, r.rev, r.payload);
-      s.storage.sql.exec(`INSERT OR REPLACE INTO timers (name, due_ms, payload) VALUES ('outbox', ?, NULL)`, Date.now() + SECOND);
+      new Timers(s.storage).set("outbox-flush", Date.now() + SECOND);
       return s.storage.setAlarm(Date.now() + SECOND);
     });
     await evictDurableObject(stub);
@@ -336,7 +337,7 @@ describe("a record updated before it is flushed lands with its latest version", 
     const put = (r: OperationRecord) =>
       runInDurableObject(stub, (_i, s) => {
         new Outbox(s.storage).put({ kind: "operation", record: r });
-        s.storage.sql.exec(`INSERT OR REPLACE INTO timers (name, due_ms, payload) VALUES ('outbox', ?, NULL)`, Date.now() + SECOND);
+        new Timers(s.storage).set("outbox-flush", Date.now() + SECOND);
         return s.storage.setAlarm(Date.now() + SECOND);
       });
     const d1Row = () => env.DB.prepare(`SELECT status, version, result FROM operations WHERE id = ?`).bind(record(1, "running").id).all();

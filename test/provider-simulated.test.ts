@@ -2,7 +2,7 @@
 // lifecycle step, the timers it asks for, stale steps, and its address ranges.
 import { describe, expect, it } from "vitest";
 import type { Machine } from "../src/domain/model";
-import { simTimer, simulatedProvider, simulatorEvent } from "../src/providers/simulated";
+import { simulatedProvider, simulatorEvent } from "../src/providers/simulated";
 import { POOL_TEMPLATE } from "../src/providers/types";
 import { NOW } from "./fixtures";
 
@@ -39,7 +39,7 @@ describe("simulated provider", () => {
       expect(m.id).toMatch(/^i-[0-9a-f]{17}$/);
     }
     expect(new Set(change.machines.map((m) => m.id)).size).toBe(3);
-    expect(change.timers).toEqual(change.machines.map((m) => ({ name: simTimer(m.id), at: NOW + 200, payload: { from: "REQUESTED" } })));
+    expect(change.timers).toEqual(change.machines.map((m) => ({ machineId: m.id, at: NOW + 200, payload: { from: "REQUESTED" } })));
     expect(sim.launch(0, NOW, POOL_TEMPLATE("g"))).toEqual({ machines: [], timers: [], clear: [], events: [] });
   });
 
@@ -49,7 +49,7 @@ describe("simulated provider", () => {
     expect(pendingM).toEqual({ ...requestedM, machineState: "PENDING", launchtime: t, privateIps: pendingM.privateIps, publicIps: pendingM.publicIps });
     expect(pendingM.privateIps).toHaveLength(1);
     expect(pendingM.publicIps).toHaveLength(1);
-    expect(pending.timers).toEqual([{ name: simTimer(requestedM.id), at: t + 1000, payload: { from: "PENDING" } }]);
+    expect(pending.timers).toEqual([{ machineId: requestedM.id, at: t + 1000, payload: { from: "PENDING" } }]);
     expect(pending.clear).toEqual([]);
   });
 
@@ -66,7 +66,7 @@ describe("simulated provider", () => {
       const going = sim.terminate({ ...m, terminateAt: t - 1 }, t);
       expect(going.machines).toEqual([{ ...m, machineState: "TERMINATING", terminateAt: null }]);
       // Same timer name as the lifecycle step: a pending boot step is replaced.
-      expect(going.timers).toEqual([{ name: simTimer(m.id), at: t + 500, payload: { from: "TERMINATING" } }]);
+      expect(going.timers).toEqual([{ machineId: m.id, at: t + 500, payload: { from: "TERMINATING" } }]);
       const gone = sim.step(going.machines[0], going.timers[0].payload, t + 500)!;
       expect(gone.machines).toEqual([{ ...going.machines[0], machineState: "TERMINATED", endedAt: t + 500 }]);
       expect(gone.timers).toEqual([]);
@@ -78,7 +78,7 @@ describe("simulated provider", () => {
     const change = sim.terminate(requestedM, NOW + 50);
     expect(change.machines).toEqual([{ ...requestedM, machineState: "TERMINATED", endedAt: NOW + 50, terminateAt: null }]);
     expect(change.timers).toEqual([]);
-    expect(change.clear).toEqual([simTimer(requestedM.id)]);
+    expect(change.clear).toEqual([requestedM.id]);
   });
 
   it("terminate of a machine already leaving or gone changes nothing", () => {
@@ -133,7 +133,7 @@ describe("simulator events (drift made outside Scalegate)", () => {
     const { requestedM, pendingM, runningM } = launchToRunning();
     for (const m of [requestedM, pendingM, runningM]) {
       const r = simulatorEvent({ type: "machine.crashed", machineId: m.id }, byId(m), NOW + 9000);
-      expect(r).toEqual({ ok: true, machine: { ...m, machineState: "TERMINATED", terminateAt: null, endedAt: NOW + 9000 }, clear: [simTimer(m.id)] });
+      expect(r).toEqual({ ok: true, machine: { ...m, machineState: "TERMINATED", terminateAt: null, endedAt: NOW + 9000 }, clear: [m.id] });
     }
     const gone = { ...runningM, machineState: "TERMINATED" as const, endedAt: NOW };
     expect(simulatorEvent({ type: "machine.crashed", machineId: gone.id }, byId(gone), NOW).ok).toBe(false);
@@ -143,7 +143,7 @@ describe("simulator events (drift made outside Scalegate)", () => {
   it("machine.rejected: only a REQUESTED machine can be rejected", () => {
     const { requestedM, runningM } = launchToRunning();
     const r = simulatorEvent({ type: "machine.rejected", machineId: requestedM.id }, byId(requestedM), NOW + 100);
-    expect(r).toEqual({ ok: true, machine: { ...requestedM, machineState: "REJECTED", endedAt: NOW + 100 }, clear: [simTimer(requestedM.id)] });
+    expect(r).toEqual({ ok: true, machine: { ...requestedM, machineState: "REJECTED", endedAt: NOW + 100 }, clear: [requestedM.id] });
     expect(simulatorEvent({ type: "machine.rejected", machineId: runningM.id }, byId(runningM), NOW).ok).toBe(false);
   });
 

@@ -84,13 +84,13 @@ describe("rotation", () => {
     );
     expect((await t.get("/control/workloads/w/function-binding")).body).toMatchObject({ current_function_id: "fn-a", next_function_id: "fn-b", cutover_at: cutover });
     const w = target("qw-rotate", "workload", "w");
-    expect(await timerNames(w)).toContain("workload:rotation");
+    expect(await timerNames(w)).toContain("rotation-cutover");
 
     await passTime(w, 599 * SECOND); // one second before: nothing yet
     expect((await t.get("/control/workloads/w/function-binding")).body).toMatchObject({ current_function_id: "fn-a", next_function_id: "fn-b" });
     await passTime(w, 2 * SECOND);
     expect((await t.get("/control/workloads/w/function-binding")).body).toMatchObject({ current_function_id: "fn-b", next_function_id: null, cutover_at: null });
-    expect(await timerNames(w)).not.toContain("workload:rotation");
+    expect(await timerNames(w)).not.toContain("rotation-cutover");
     const cutovers = (await ledgerRows("qw-rotate")).filter((x) => x.type === "workload.rotation_cutover");
     expect(cutovers.map((x) => [x.target_kind, x.target_id, x.action_id])).toEqual([["workload", "w", null]]);
   });
@@ -101,10 +101,10 @@ describe("rotation", () => {
     expect(past.body).toMatchObject({ current_function_id: "fn-x", next_function_id: null, result: { before: null, swapped: true } });
     const future = Math.floor(Date.now() / 1000) + 3600;
     await t.ctl("POST", "/workloads/w/function-binding/rotate", { next_function_id: "fn-y", cutover_at: future });
-    expect(await timerNames(target("qw-rotate-past", "workload", "w"))).toContain("workload:rotation");
+    expect(await timerNames(target("qw-rotate-past", "workload", "w"))).toContain("rotation-cutover");
     const bind = await t.ctl("PUT", "/workloads/w/function-binding", { function_id: "fn-z" });
     expect(bind.body).toMatchObject({ current_function_id: "fn-z", next_function_id: null });
-    expect(await timerNames(target("qw-rotate-past", "workload", "w"))).not.toContain("workload:rotation");
+    expect(await timerNames(target("qw-rotate-past", "workload", "w"))).not.toContain("rotation-cutover");
   });
 
   it("a replayed rotate answers the stored body (the binding as it was then), not today's", async () => {

@@ -35,7 +35,7 @@ describe("Quilt targets", () => {
     const r = await w.rotateFunction(ctx("workload", "w-rot", "a-r1"), "fn-b", future);
     if (!r.ok) throw new Error(r.message);
     expect(r.state.binding).toEqual({ current_function_id: "fn-a", next_function_id: "fn-b", cutover_at: future });
-    await runInDurableObject(w, (_i, s) => s.storage.sql.exec(`UPDATE timers SET due_ms = 0 WHERE name = 'workload:rotation'`));
+    await runInDurableObject(w, (_i, s) => s.storage.sql.exec(`UPDATE timers SET due_ms = 0 WHERE kind = 'rotation-cutover'`));
     // The handler checks cutover_at against the clock: move it into the past too.
     await runInDurableObject(w, (_i, s) => {
       const row = s.storage.sql.exec<{ value: string }>(`SELECT value FROM kv WHERE key = 'doc:workload'`).one();

@@ -96,7 +96,7 @@ export const operations = sqliteTable(
 /**
  * Registry of inbound scale triggers (webhooks, docs/webhooks.md): lets a delivery to
  * `/hooks/{id}` (no tenant token) find its tenant and group. The secrets are not here: they live
- * in the hook's own Durable Object.
+ * in the hook's own Durable Object, which writes this row through its outbox.
  */
 export const hooks = sqliteTable(
   "hooks",
@@ -113,6 +113,9 @@ export const hooks = sqliteTable(
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
     deletedAt: integer("deleted_at"),
+    // Monotonic per hook (the hook object's sequence): the row is written through the object's
+    // outbox, and a late retry never overwrites a newer row (a deletion stays a deletion).
+    version: integer("version").notNull().default(0),
   },
   (t) => [index("hooks_tenant_idx").on(t.tenantId, t.createdAt)],
 );

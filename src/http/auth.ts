@@ -1,9 +1,7 @@
 // Authentication and tenancy (DESIGN.md, "Identity, auth, tenancy").
-import { eq } from "drizzle-orm";
 import type { Context, MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
-import { ledgerDb } from "../db/ledger";
-import * as schema from "../db/schema";
+import { findToken } from "../db/identity";
 import { tokenCache, type VerifiedToken } from "../auth/cache";
 import { sha256Hex, timingSafeEqualStrings, tokenIdOf } from "../auth/tokens";
 import { ApiError } from "./errors";
@@ -112,7 +110,7 @@ async function verify(c: Context<AppEnv>, token: string, tokenId: string): Promi
   const presented = await sha256Hex(token);
   const cached = tokenCache.get(presented);
   if (cached && cached.tokenId === tokenId) return cached;
-  const [row] = await ledgerDb(c.env.DB).select().from(schema.tokens).where(eq(schema.tokens.id, tokenId)).limit(1);
+  const row = await findToken(c.env.DB, tokenId);
   // Compare even when no row matched, so timing does not tell a known id from an unknown one.
   const matches = await timingSafeEqualStrings(presented, row?.tokenHash ?? "0".repeat(64));
   if (!row || !matches || row.revokedAt !== null) throw unauthorized("unknown or revoked token");

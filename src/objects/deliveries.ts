@@ -9,11 +9,16 @@
 import type { WebhookProviderConfig } from "../domain/model";
 import type { OperationRecord } from "../domain/operations";
 import { SIGNATURE_HEADER, sign } from "../domain/signature";
-import type { Outbox } from "./outbox";
+import { OUTBOX_SAFETY_MS, type Outbox } from "./outbox";
 import type { GroupStore } from "./store";
 import type { Timers } from "./timers";
 
 export const DELIVERY_TIMER = "delivery";
+/**
+ * While the alarm sends, the delivery timer waits this long (longer than a send of a whole alarm's
+ * batch takes): if the isolate dies during the sends, the alarm comes back for them.
+ */
+export const DELIVERY_SAFETY_MS = 60_000;
 export const DELIVERY_MAX_ATTEMPTS = 8;
 /** Wait after the n-th failed attempt: 5 s, 10 s, 20 s … (capped at 10 minutes). */
 export const deliveryBackoffMs = (failed: number) => Math.min(600_000, 5000 * 2 ** Math.max(0, failed - 1));
@@ -52,8 +57,6 @@ export class Deliveries {
     private readonly outbox: Outbox,
     private readonly store: GroupStore,
   ) {}
-
-  static readonly schema = `CREATE TABLE IF NOT EXISTS deliveries (id TEXT PRIMARY KEY, seq INTEGER NOT NULL, type TEXT NOT NULL, body TEXT NOT NULL, target TEXT NOT NULL, attempts TEXT NOT NULL, next_at INTEGER NOT NULL, op TEXT NOT NULL)`;
 
   /** Stores one event (inside the caller's transaction) and makes the alarm send it at once. */
   enqueue(d: { id: string; seq: number; type: string; body: string; target: DeliveryTarget; op: OperationRecord; now: number }): void {
@@ -96,6 +99,7 @@ export class Deliveries {
       const head = this.rows()[0];
       if (head) this.timers.set(DELIVERY_TIMER, head.next_at);
       else this.timers.clear(DELIVERY_TIMER);
+      void this.timers.arm(Date.now());
     }
   }
 
@@ -127,8 +131,9 @@ export class Deliveries {
         this.storage.sql.exec(`UPDATE deliveries SET attempts = ?, next_at = ?, op = ? WHERE id = ?`, JSON.stringify(attempts), nextAt, JSON.stringify(record), row.id);
       }
       this.outbox.put({ kind: "operation", record });
-      this.timers.setEarliest("outbox", now + 5_000);
+      this.timers.setEarliest("outbox-flush", now + OUTBOX_SAFETY_MS);
     });
+    void this.timers.arm(now);
     return final;
   }
 }

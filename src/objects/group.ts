@@ -8,7 +8,7 @@ import type { Env } from "../env";
 import type { StepPolicyInput } from "../domain/autoscale";
 import type { AutoscaleState, Outcome } from "../domain/autoscale/state";
 import { groupUuid, poolSize, publicConfig, type GroupConfig, type GroupState, type Machine, type PoolSize, type ServiceSpec, type ServiceState, type WebhookProviderConfig } from "../domain/model";
-import { fail, fingerprint, objectName, type CommandContext, type CommandResult, type OperationRecord, type Result, type TargetKind } from "../domain/operations";
+import { fail, objectName, type CommandContext, type CommandResult, type OperationRecord, type Result, type TargetKind } from "../domain/operations";
 import type { SimulatorEvent } from "../providers/simulated";
 import type { MachineReport } from "../providers/webhook";
 import * as webhook from "./commands/webhook";
@@ -17,13 +17,10 @@ import * as hooks from "./commands/hooks";
 import * as instances from "./commands/instances";
 import * as pool from "./commands/pool";
 import * as quilt from "./commands/quilt";
-import { afterMachineStep } from "./commands/lifecycle";
-import * as scaleToZero from "./commands/scale-to-zero";
 import { rollbackPlan, type RollbackInput } from "./rollback";
 import { rollbackOutcome } from "../domain/undo";
-import { IdempotencyStore } from "./idempotency";
 import { ObjectKernel } from "./kernel";
-import type { Timer } from "./timers";
+import { groupTimerHandlers } from "./timer-handlers";
 
 export type { ConfigPatch } from "./commands/pool";
 export type { SimulatorEvent };
@@ -33,14 +30,12 @@ type QuiltWrite<S> = { operation: OperationRecord; state: S };
 
 export class GroupObject extends DurableObject<Env> {
   #k: ObjectKernel;
-  /** Idempotency scopes of rollbacks executing right now (they await other objects). */
-  #inFlight = new Set<string>();
   /** The inbound-trigger side, used when this object is a hook (`<tenant>:hook:<id>`). */
   #hooks: hooks.HookDesk;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.#k = new ObjectKernel(ctx, env);
+    this.#k = new ObjectKernel(ctx, env, groupTimerHandlers);
     this.#hooks = new hooks.HookDesk(ctx.storage, this.#k, env);
   }
 
@@ -234,20 +229,20 @@ export class GroupObject extends DurableObject<Env> {
   /**
    * Rolls back an orchestrator action (this object is the action's: `<tenant>:action:<id>`, so
    * rollbacks of one action are serialized). Reaches every target the action's operations
-   * changed, newest first; a second request with the same key while this one runs → IN_FLIGHT.
+   * changed, newest first. It awaits other objects before its command, so it begins its request
+   * itself (the one idempotency mechanism, ./idempotency.ts): a second rollback of this action
+   * while one runs → IN_FLIGHT (known in memory only: an eviction mid-way leaves nothing behind).
    */
   async rollbackAction(ctx: CommandContext, input: RollbackInput): Promise<CommandResult<{ operation: OperationRecord }>> {
     const type = "elasticity.rollback_action";
-    const scope = IdempotencyStore.scope(type, ctx.group, ctx.idempotencyKey ?? "");
-    const print = await fingerprint({ type, request: input });
-    const prior = ctx.idempotencyKey ? this.#k.idempotency.get(scope, Date.now()) : null;
-    if (prior && prior.fingerprint !== print) return fail("IDEMPOTENCY_CONFLICT", `Idempotency-Key '${ctx.idempotencyKey}' was used with a different request`);
-    if (prior) {
+    const begun = await this.#k.begin(ctx, type, input, { serialize: true });
+    if (begun.state === "conflict") return fail("IDEMPOTENCY_CONFLICT", `Idempotency-Key '${ctx.idempotencyKey}' was used with a different request`);
+    if (begun.state === "replay") {
       await this.#k.settleReplay();
-      return { ...(prior.response as { operation: OperationRecord }), ok: true, replayed: true };
+      return { ...(begun.response as { operation: OperationRecord }), ok: true, replayed: true };
     }
-    if (this.#inFlight.has(scope)) return fail("IN_FLIGHT", `a rollback with Idempotency-Key '${ctx.idempotencyKey}' is still executing`);
-    this.#inFlight.add(scope);
+    if (begun.state === "in-flight") return fail("IN_FLIGHT", `a rollback with Idempotency-Key '${ctx.idempotencyKey}' is still executing`);
+    const claim = begun.claim;
     try {
       const planned = await rollbackPlan(this.env.DB, ctx.tenantId, input);
       if (!planned.ok) return planned;
@@ -261,9 +256,9 @@ export class GroupObject extends DurableObject<Env> {
       return await this.#k.command(ctx, type, input, (tx) => {
         const operation = tx.op(type, { request: input, result: { target_action_id: input.target_action_id, undone }, ...rollbackOutcome(undone) });
         return { ok: true, operation };
-      }, { creates: true });
+      }, { creates: true, claim });
     } finally {
-      this.#inFlight.delete(scope);
+      this.#k.idempotency.abandon(claim); // a no-op once the command completed it
     }
   }
 
@@ -296,39 +291,8 @@ export class GroupObject extends DurableObject<Env> {
 
   // ---------------------------------------------------------------- alarm
 
+  /** Runs the due timers through the handler table (./timer-handlers.ts and the kernel's). */
   override async alarm(): Promise<void> {
-    await this.#k.alarm((t, now) => this.#onTimer(t, now));
+    await this.#k.alarm();
   }
-
-  #onTimer(t: Timer, now: number): void {
-    if (t.name === "idempotency-expiry") {
-      const next = this.#k.idempotency.expire(now);
-      if (next !== null) this.#k.timers.set("idempotency-expiry", next);
-      return;
-    }
-    if (t.name === quilt.ROTATION_TIMER) return quilt.cutover(this.#k.tx(now, null));
-    const g = this.#k.store.group;
-    if (!g) return; // a group deleted since the timer was armed: nothing to do.
-    const tx = this.#k.tx(now, null);
-    if (t.name === "reconcile") {
-      tx.reconcile({ text: "periodic reconcile", replace: true });
-      this.#k.timers.set("reconcile", now + g.config.updatePeriodSeconds * 1000);
-    } else if (t.name.startsWith("sim:")) {
-      const m = tx.machine(t.name.slice(4));
-      const change = m && tx.provider().step(m, t.payload, now);
-      if (change) tx.apply(change);
-      if (m) afterMachineStep(tx, m.id);
-    } else if (t.name.startsWith("terminate:")) {
-      // Scheduled terminations are instance-hour waits (elastisys) or cooldown drains (autoscale).
-      const id = t.name.slice(10);
-      tx.reconcile({ text: g.autoscale || tx.machine(id)?.origin === "autoscale" ? `drain of ${id} ended` : `instance hour of ${id} reached` });
-    } else if (t.name === autoscale.WARMUP_END || t.name === autoscale.COOLDOWN_END) {
-      autoscale.evaluateAndApply(tx, t.name === autoscale.WARMUP_END ? "warmup ended" : "cooldown ended");
-    } else if (t.name === scaleToZero.INSTANCE_IDLE_CHECK) {
-      scaleToZero.instanceIdleCheck(tx);
-    } else if (t.name === autoscale.IDLE_CHECK) {
-      autoscale.idleCheck(tx);
-    }
-  }
-
 }

@@ -1,5 +1,13 @@
-// Idempotency records of one Durable Object. The DO belongs to one tenant, so the scope
-// (tenant, operation type, target, key) reduces to (operation type, target, key) here.
+// The one idempotency mechanism of an object, used by kernel commands, rollbacks and hook
+// deliveries: begin / complete.
+// - A request in flight is known in memory only (the set below): a second request with the same
+//   key meanwhile is told so (IN_FLIGHT / 409). Nothing about it is stored, so an eviction or a
+//   crash in the middle leaves no marker behind: the next attempt simply runs.
+// - A completed request is stored with its answer and its fingerprint (the request's hash) for
+//   IDEMPOTENCY_RETENTION_MS (24 h), in the same storage transaction as the change it made;
+//   a repeat replays the answer, a different request with the same key is a conflict.
+// The object belongs to one tenant, so the scope (tenant, operation type, target, key) reduces to
+// (operation type, target, key) here.
 import { IDEMPOTENCY_RETENTION_MS } from "../domain/operations";
 
 export interface StoredResponse {
@@ -7,34 +15,71 @@ export interface StoredResponse {
   response: unknown;
 }
 
-export class IdempotencyStore {
-  constructor(private readonly storage: DurableObjectStorage) {}
+/** A request that began: completing it stores its answer (when `store`), abandoning it forgets it. */
+export interface Claim {
+  scope: string;
+  /** The request's hash; null when only the key names the request (hook delivery ids). */
+  fingerprint: string | null;
+  /** False for a claim that only serializes (a rollback without a key): nothing is stored. */
+  store: boolean;
+}
 
-  static readonly schema = `CREATE TABLE IF NOT EXISTS idempotency (scope TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, response TEXT NOT NULL, expires_at INTEGER NOT NULL)`;
+export type Begun =
+  | { state: "new"; claim: Claim }
+  | { state: "replay"; response: unknown }
+  | { state: "conflict" }
+  | { state: "in-flight" };
+
+export class IdempotencyStore {
+  /** Scopes whose request is executing right now in this instance (lost with it, on purpose). */
+  readonly #inFlight = new Set<string>();
+
+  constructor(private readonly storage: DurableObjectStorage) {}
 
   static scope = (type: string, target: string, key: string) => JSON.stringify([type, target, key]);
 
-  get(scope: string, now: number): StoredResponse | null {
-    const row = this.storage.sql
-      .exec<{ fingerprint: string; response: string }>(
-        `SELECT fingerprint, response FROM idempotency WHERE scope = ? AND expires_at > ?`,
-        scope,
-        now,
-      )
-      .toArray()[0];
-    return row ? { fingerprint: row.fingerprint, response: JSON.parse(row.response) } : null;
+  /**
+   * Starts a request (synchronous: call it where nothing awaits between the check and the claim).
+   * `fingerprint` null: any request with this key is the same one.
+   */
+  begin(scope: string, fingerprint: string | null, now: number, store = true): Begun {
+    if (store) {
+      const prior = this.get(scope, now);
+      if (prior && fingerprint !== null && prior.fingerprint !== "" && prior.fingerprint !== fingerprint) return { state: "conflict" };
+      if (prior) return { state: "replay", response: prior.response };
+    }
+    if (this.#inFlight.has(scope)) return { state: "in-flight" };
+    this.#inFlight.add(scope);
+    return { state: "new", claim: { scope, fingerprint, store } };
   }
 
-  /** Stores a response; returns when the oldest record expires (for the expiry timer). */
-  put(scope: string, fingerprint: string, response: unknown, now: number): number {
+  /**
+   * Stores the answer of a claimed request (inside the storage transaction of its change) and ends
+   * the claim; returns when the oldest record expires (for the expiry timer), null when nothing is stored.
+   */
+  complete(claim: Claim, response: unknown, now: number): number | null {
+    this.#inFlight.delete(claim.scope);
+    if (!claim.store) return null;
     this.storage.sql.exec(
       `INSERT OR REPLACE INTO idempotency (scope, fingerprint, response, expires_at) VALUES (?, ?, ?, ?)`,
-      scope,
-      fingerprint,
+      claim.scope,
+      claim.fingerprint ?? "",
       JSON.stringify(response),
       now + IDEMPOTENCY_RETENTION_MS,
     );
-    return this.nextExpiry()!;
+    return this.nextExpiry();
+  }
+
+  /** Ends a claim without an answer (the request failed or was refused): a retry runs again. */
+  abandon(claim: Claim | null): void {
+    if (claim) this.#inFlight.delete(claim.scope);
+  }
+
+  get(scope: string, now: number): StoredResponse | null {
+    const row = this.storage.sql
+      .exec<{ fingerprint: string; response: string }>(`SELECT fingerprint, response FROM idempotency WHERE scope = ? AND expires_at > ?`, scope, now)
+      .toArray()[0];
+    return row ? { fingerprint: row.fingerprint, response: JSON.parse(row.response) } : null;
   }
 
   /** Deletes expired records; returns the next expiry, or null when none is left. */

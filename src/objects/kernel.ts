@@ -1,15 +1,17 @@
 // The machinery every target object shares (groups, function pools, containers, workloads,
-// actions): storage schema, the command runner (idempotency, one storage transaction, outbox
-// push), the alarm dispatcher over the one timers table, and the outbox flush with backoff.
-// Held by the Durable Object class as a private field, so none of it is reachable over RPC.
+// actions, hooks): versioned storage schema, the command runner (idempotency, one storage
+// transaction, outbox push), the alarm over the one timers table with its handler table, and the
+// outbox flush with backoff. Held by the Durable Object class as a private field, so none of it is
+// reachable over RPC.
 import type { Env } from "../env";
-import { writeLedger } from "../db/ledger";
+import { pushEntries } from "../db/push";
 import { fail, fingerprint, type CommandContext, type CommandResult, type Result } from "../domain/operations";
-import { DELIVERY_TIMER, Deliveries } from "./deliveries";
-import { IdempotencyStore } from "./idempotency";
-import { Outbox, outboxBackoffMs } from "./outbox";
+import { DELIVERY_SAFETY_MS, Deliveries } from "./deliveries";
+import { IdempotencyStore, type Begun, type Claim } from "./idempotency";
+import { OUTBOX_SAFETY_MS, Outbox, outboxBackoffMs } from "./outbox";
+import { migrate } from "./schema";
 import { GroupStore } from "./store";
-import { Timers, type Timer } from "./timers";
+import { Timers, type Timer, type TimerKind } from "./timers";
 import { GroupTx } from "./tx";
 
 /** Thrown inside a storage transaction to roll it back and answer with a failure. */
@@ -19,12 +21,49 @@ class Rejected {
 
 const TIMER_FAILURE_RETRY_MS = 30_000;
 
+/** What a timer handler may use; it runs inside the timer's storage transaction. */
+export interface TimerScope {
+  now: number;
+  kernel: ObjectKernel;
+  /** A transaction view for timer work (records are written as `dialect: system`). */
+  tx(): GroupTx;
+  /** Work to do after the timers' transactions committed (I/O: the D1 push, webhook sends). */
+  after(work: "flush" | "deliver"): void;
+}
+
+export type TimerHandler<K extends TimerKind> = (t: Timer<K>, s: TimerScope) => void;
+export type TimerHandlers<K extends TimerKind = TimerKind> = { [P in K]: TimerHandler<P> };
+
+/** The kernel's own timer kinds; an object class supplies the handlers of all the others. */
+export type KernelTimerKind = "idempotency-expiry" | "outbox-flush" | "delivery";
+export type ObjectTimerHandlers = TimerHandlers<Exclude<TimerKind, KernelTimerKind>>;
+
+const kernelHandlers: TimerHandlers<KernelTimerKind> = {
+  "idempotency-expiry": (_t, s) => {
+    const next = s.kernel.idempotency.expire(s.now);
+    if (next !== null) s.kernel.timers.set("idempotency-expiry", next);
+  },
+  // Both re-arm themselves a safety interval later before their I/O runs (after the commit): if the
+  // isolate dies during the push or the sends, the timer is still there and the alarm comes back.
+  // The push clears the outbox timer once the outbox is empty; the sends set the delivery timer to
+  // the next due delivery.
+  "outbox-flush": (_t, s) => {
+    s.kernel.timers.set("outbox-flush", s.now + OUTBOX_SAFETY_MS);
+    s.after("flush");
+  },
+  delivery: (_t, s) => {
+    s.kernel.timers.set("delivery", s.now + DELIVERY_SAFETY_MS);
+    s.after("deliver");
+  },
+};
+
 export class ObjectKernel {
   readonly store: GroupStore;
   readonly timers: Timers;
   readonly outbox: Outbox;
   readonly idempotency: IdempotencyStore;
   readonly deliveries: Deliveries;
+  readonly #handlers: TimerHandlers;
   #flushFailures = 0;
   /** The outbox push in flight, if any. */
   #pushing: Promise<void> | null = null;
@@ -32,15 +71,20 @@ export class ObjectKernel {
   constructor(
     private readonly state: DurableObjectState,
     private readonly env: Env,
+    handlers: ObjectTimerHandlers,
   ) {
+    this.#handlers = { ...handlers, ...kernelHandlers } as TimerHandlers;
     this.store = new GroupStore(state.storage);
     this.timers = new Timers(state.storage);
     this.outbox = new Outbox(state.storage);
     this.idempotency = new IdempotencyStore(state.storage);
     this.deliveries = new Deliveries(state.storage, this.timers, this.outbox, this.store);
     state.blockConcurrencyWhile(async () => {
-      for (const ddl of [...GroupStore.schema, Timers.schema, Outbox.schema, IdempotencyStore.schema, Deliveries.schema]) state.storage.sql.exec(ddl);
+      migrate(state.storage);
       this.store.load();
+      // A restart may have happened between a commit and the alarm write, or the alarm may have
+      // been lost with an older version: overdue timers run at once.
+      await this.timers.rearmOnWake(Date.now());
     });
   }
 
@@ -49,87 +93,116 @@ export class ObjectKernel {
   }
 
   /**
-   * Runs a command: idempotency check, the change and its ledger records in one storage
-   * transaction (rolled back on failure), then the outbox pushed and the alarm re-armed.
+   * Commits `fn` in one storage transaction and, in the same synchronous step, points the alarm at
+   * the earliest timer (./timers.ts `arm`): a timer a commit adds always has its alarm. On a
+   * throw, the in-memory cache is reloaded from storage (the transaction rolled back).
+   */
+  commit<T>(fn: () => T): T {
+    let out: T;
+    try {
+      out = this.state.storage.transactionSync(fn);
+    } catch (err) {
+      this.store.load();
+      throw err;
+    }
+    void this.timers.arm(Date.now());
+    return out;
+  }
+
+  /**
+   * Begins an idempotent request outside a command (a rollback that awaits other objects before
+   * its command, a hook delivery). Without a key there is nothing to replay; `serialize` still
+   * claims the scope in memory so that two such requests do not run at once.
+   */
+  async begin(ctx: CommandContext, type: string, request: unknown, options: { serialize?: boolean } = {}): Promise<Begun | { state: "new"; claim: null }> {
+    const key = ctx.idempotencyKey ?? null;
+    if (!key && !options.serialize) return { state: "new", claim: null };
+    const print = key ? await fingerprint({ type, request }) : null;
+    return this.idempotency.begin(IdempotencyStore.scope(type, ctx.group, key ?? ""), print, Date.now(), key !== null);
+  }
+
+  /** Stores a claimed request's answer (inside the caller's transaction) and arms its expiry. */
+  complete(claim: Claim, response: unknown, now: number): void {
+    const expiry = this.idempotency.complete(claim, response, now);
+    if (expiry !== null) this.timers.setEarliest("idempotency-expiry", expiry);
+  }
+
+  /**
+   * Runs a command: idempotency (begin/complete), the change and its ledger records in one storage
+   * transaction (rolled back on failure), then the outbox pushed and the alarm re-armed. `claim`:
+   * the request was begun by the caller (./idempotency.ts), who also ends it if this fails.
    */
   async command<T extends object>(
     ctx: CommandContext,
     type: string,
     request: unknown,
     apply: (tx: GroupTx) => Result<T>,
-    options: { creates?: boolean } = {},
+    options: { creates?: boolean; claim?: Claim | null } = {},
   ): Promise<CommandResult<T>> {
     const key = ctx.idempotencyKey ?? null;
-    const scope = key ? IdempotencyStore.scope(type, ctx.group, key) : null;
-    const print = key ? await fingerprint({ type, request }) : null;
+    const own = options.claim === undefined && key !== null;
+    const print = own ? await fingerprint({ type, request }) : null;
     const now = Date.now();
+    let claim: Claim | null = options.claim ?? null;
     let result: CommandResult<T>;
     try {
-      result = this.state.storage.transactionSync(() => {
-        if (scope) {
-          const prior = this.idempotency.get(scope, now);
-          if (prior && prior.fingerprint !== print) {
-            throw new Rejected(fail("IDEMPOTENCY_CONFLICT", `Idempotency-Key '${key}' was used with a different request`));
-          }
-          if (prior) return { ...(prior.response as T), ok: true as const, replayed: true };
+      result = this.commit(() => {
+        if (own) {
+          const b = this.idempotency.begin(IdempotencyStore.scope(type, ctx.group, key!), print, now);
+          if (b.state === "conflict") throw new Rejected(fail("IDEMPOTENCY_CONFLICT", `Idempotency-Key '${key}' was used with a different request`));
+          if (b.state === "in-flight") throw new Rejected(fail("IN_FLIGHT", `a request with Idempotency-Key '${key}' is still executing`));
+          if (b.state === "replay") return { ...(b.response as T), ok: true as const, replayed: true };
+          claim = b.claim;
         }
         if (!this.store.group && !options.creates) throw new Rejected(fail("GROUP_NOT_FOUND", "group is not configured"));
         const tx = this.tx(now, ctx);
         tx.claim(ctx);
         const out = apply(tx);
         if (!out.ok) throw new Rejected(out);
-        if (scope && print) {
+        if (claim) {
           const { ok: _ok, ...response } = out;
-          this.timers.setEarliest("idempotency-expiry", this.idempotency.put(scope, print, response, now));
+          this.complete(claim, response, now);
         }
         return { ...out, replayed: false };
       });
     } catch (err) {
-      this.store.load();
+      if (own) this.idempotency.abandon(claim);
       if (err instanceof Rejected) return err.failure as Result<never>;
       throw err;
     }
     if (!result.ok) return result;
     if (result.replayed) await this.settleReplay();
-    else await this.flush(); // re-arms the alarm too
+    else await this.flush();
     return result;
   }
 
   /**
-   * Runs every due timer (each in its own transaction), re-arms, pushes the outbox, then sends due
-   * webhook deliveries (outside any transaction; their records are pushed after them).
+   * Runs every due timer through the handler table (each in its own transaction), then the work
+   * they asked for: the outbox push, the webhook sends (outside any transaction; their records are
+   * pushed after them). The alarm is re-armed by every commit and once more at the end.
    */
-  async alarm(onTimer: (t: Timer, now: number) => void): Promise<void> {
+  async alarm(): Promise<void> {
     const now = Date.now();
-    let flush = false;
-    let deliver = false;
+    const after = new Set<"flush" | "deliver">();
+    const scope: TimerScope = { now, kernel: this, tx: () => this.tx(now, null), after: (w) => after.add(w) };
     for (const t of this.timers.due(now)) {
-      if (t.name === "outbox") {
-        flush = true;
-        continue;
-      }
-      if (t.name === DELIVERY_TIMER) {
-        deliver = true;
-        continue;
-      }
       try {
-        this.state.storage.transactionSync(() => {
-          onTimer(t, now);
+        this.commit(() => {
+          (this.#handlers[t.kind] as TimerHandler<TimerKind>)(t, scope);
           this.timers.consume(t);
         });
       } catch (err) {
         // A handler that fails must not spin the alarm: retry it later, keep the others going.
-        this.store.load();
-        console.error(`timer ${t.name} failed`, err);
-        this.timers.set(t.name, now + TIMER_FAILURE_RETRY_MS, t.payload);
+        console.error(`timer ${t.kind}${t.key ? ` ${t.key}` : ""} failed`, err);
+        this.commit(() => this.timers.set(t, now + TIMER_FAILURE_RETRY_MS, t.payload));
       }
     }
-    await this.timers.rearm(now);
-    if (flush || this.outbox.size() > 0) await this.flush();
-    if (deliver) {
+    if (after.has("flush") || this.outbox.size() > 0) await this.flush();
+    if (after.has("deliver")) {
       await this.deliveries.run();
       await this.flush();
     }
+    await this.timers.arm(Date.now());
   }
 
   /**
@@ -156,17 +229,15 @@ export class ObjectKernel {
     const pending = this.outbox.pending();
     if (pending.length > 0) {
       try {
-        await writeLedger(this.env.DB, pending.map((p) => p.entry));
-        this.outbox.acknowledge(pending);
+        await pushEntries(this.env.DB, pending.map((p) => p.entry));
+        this.commit(() => this.outbox.acknowledge(pending));
         this.#flushFailures = 0;
       } catch (err) {
         this.#flushFailures++;
         console.warn(`ledger flush failed (${this.#flushFailures} in a row), retrying`, String(err));
-        this.timers.set("outbox", Date.now() + outboxBackoffMs(this.#flushFailures));
+        this.commit(() => this.timers.set("outbox-flush", Date.now() + outboxBackoffMs(this.#flushFailures)));
       }
     }
-    if (this.outbox.size() === 0) this.timers.clear("outbox");
-    await this.timers.rearm(Date.now());
+    if (this.outbox.size() === 0 && this.timers.get("outbox-flush")) this.commit(() => this.timers.clear("outbox-flush"));
   }
-
 }

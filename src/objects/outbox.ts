@@ -1,7 +1,9 @@
 // The outbox: ledger entries are written to DO storage in the same transaction as the state change
-// and pushed to D1 afterwards; a failed push is retried on the `outbox` timer with backoff, so an
-// accepted mutation is never lost (DESIGN.md, "Durable Object rules").
-import { outboxKey, type OutboxEntry } from "../db/ledger";
+// and pushed to D1 afterwards; a failed push is retried on the `outbox-flush` timer with backoff, so
+// an accepted mutation is never lost (DESIGN.md, "Durable Object rules"). Entries are ledger
+// records (operations) and registry rows (groups, instances, hooks): every D1 write of an object
+// goes through here (../db/push.ts).
+import { outboxKey, type OutboxEntry } from "../db/push";
 import type { OperationRecord } from "../domain/operations";
 
 interface Row {
@@ -20,8 +22,6 @@ export interface PendingEntry {
 
 export class Outbox {
   constructor(private readonly storage: DurableObjectStorage) {}
-
-  static readonly schema = `CREATE TABLE IF NOT EXISTS outbox (kind TEXT NOT NULL, key TEXT NOT NULL, rev INTEGER NOT NULL, payload TEXT NOT NULL, PRIMARY KEY (kind, key))`;
 
   /** Adds or replaces the entry for (kind, key): only the newest version of a record is pushed. */
   put(entry: OutboxEntry): void {
@@ -52,10 +52,22 @@ export class Outbox {
     for (const s of sent) this.storage.sql.exec(`DELETE FROM outbox WHERE kind = ? AND key = ? AND rev = ?`, s.kind, s.key, s.rev);
   }
 
+  /** Whether the entry (kind, key) still waits for D1. */
+  has(kind: OutboxEntry["kind"], key: string): boolean {
+    return this.storage.sql.exec(`SELECT 1 FROM outbox WHERE kind = ? AND key = ?`, kind, key).toArray().length > 0;
+  }
+
   size(): number {
     return this.storage.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM outbox`).one().n;
   }
 }
+
+/**
+ * A commit that writes to the outbox also sets the `outbox-flush` timer this soon: the push right
+ * after the commit normally clears it, and if the isolate dies before that push ends, the alarm
+ * (set in the same step as the commit) pushes the records then.
+ */
+export const OUTBOX_SAFETY_MS = 5_000;
 
 /** Retry delay after `attempts` failed pushes: 1 s, 2 s, 4 s … capped at 5 minutes. */
 export const outboxBackoffMs = (attempts: number) => Math.min(300_000, 1000 * 2 ** Math.max(0, attempts - 1));

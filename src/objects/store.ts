@@ -1,19 +1,12 @@
 // The group's live state in its Durable Object's SQLite storage, cached in memory. Writes go to
-// SQL first; the cache is reloaded whenever a transaction rolls back.
+// SQL first; the cache is reloaded whenever a transaction rolls back. Tables: ./schema.ts.
 import type { GroupState, Machine } from "../domain/model";
-
-const SCHEMA = [
-  `CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
-  `CREATE TABLE IF NOT EXISTS machines (id TEXT PRIMARY KEY, data TEXT NOT NULL)`,
-];
 
 export class GroupStore {
   group: GroupState | null = null;
   machines = new Map<string, Machine>();
 
   constructor(private readonly storage: DurableObjectStorage) {}
-
-  static readonly schema = SCHEMA;
 
   load(): void {
     const g = this.storage.sql.exec<{ value: string }>(`SELECT value FROM kv WHERE key = 'group'`).toArray()[0];

@@ -1,48 +1,120 @@
 // One timers table multiplexed on the Durable Object's single alarm (DESIGN.md, "Durable Object
-// rules"). Handlers are idempotent: alarms are at-least-once.
+// rules"). Every timer is one of a closed set of kinds, each with its own payload type; a timer is
+// stored as (kind, key, due_ms, payload), where `key` tells apart the timers of one kind that exist
+// per machine (a lifecycle step, a scheduled termination) and is '' for the per-object kinds.
+// The alarm runs each due timer through one handler table (./timer-handlers.ts and the kernel's
+// own kinds); handlers are idempotent because alarms are at-least-once.
 
-export interface Timer {
-  name: string;
-  dueMs: number;
-  payload: unknown;
+/** Every kind of timer an object can have, with the payload it carries. */
+export interface TimerPayloads {
+  /** Periodic reconcile of a group (replaces lost members, finishes instance-hour waits). */
+  reconcile: null;
+  /** One lifecycle step of a simulated machine (key: machine id); the provider's own payload. */
+  "machine-step": unknown;
+  /** A scheduled termination: an instance-hour wait or an autoscale drain (key: machine id). */
+  terminate: null;
+  /** Autoscale warmup ended: evaluate the policies again. */
+  "warmup-end": null;
+  /** Autoscale cooldown ended: evaluate the policies again. */
+  "cooldown-end": null;
+  /** Autoscale with min_size 0: has the service been idle long enough to put its master to sleep? */
+  "autoscale-idle-check": null;
+  /** Instance scale-to-zero: which sleepers have been idle for their cooldown? */
+  "instance-idle-check": null;
+  /** A Quilt workload's planned function rotation comes due. */
+  "rotation-cutover": { next: string };
+  /** Idempotency records past their 24 h retention are deleted. */
+  "idempotency-expiry": null;
+  /** The outbox is pushed to D1 (a safety net after a commit, a backoff after a failed push). */
+  "outbox-flush": null;
+  /** Outbound webhook deliveries are due (first attempts and retries). */
+  delivery: null;
 }
+
+export type TimerKind = keyof TimerPayloads;
+
+export const TIMER_KINDS: readonly TimerKind[] = [
+  "reconcile",
+  "machine-step",
+  "terminate",
+  "warmup-end",
+  "cooldown-end",
+  "autoscale-idle-check",
+  "instance-idle-check",
+  "rotation-cutover",
+  "idempotency-expiry",
+  "outbox-flush",
+  "delivery",
+];
+
+/** A stored timer of kind K. */
+export type Timer<K extends TimerKind = TimerKind> = { [P in K]: { kind: P; key: string; dueMs: number; payload: TimerPayloads[P] } }[K];
+
+/** A timer of a per-machine kind (or any kind, with key ''): what set/get/clear take besides a bare kind. */
+export interface TimerRef<K extends TimerKind = TimerKind> {
+  kind: K;
+  key: string;
+}
+
+type RefArg<K extends TimerKind> = K | TimerRef<K>;
+const ref = <K extends TimerKind>(r: RefArg<K>): TimerRef<K> => (typeof r === "string" ? { kind: r, key: "" } : r);
+
+/** The timer of a machine's next lifecycle step (simulated provider). */
+export const machineStepTimer = (machineId: string): TimerRef<"machine-step"> => ({ kind: "machine-step", key: machineId });
+/** The timer of a machine's scheduled termination. */
+export const terminateTimer = (machineId: string): TimerRef<"terminate"> => ({ kind: "terminate", key: machineId });
+
+interface Row {
+  kind: string;
+  key: string;
+  due_ms: number;
+  payload: string | null;
+}
+
+const toTimer = (r: Row): Timer => ({ kind: r.kind as TimerKind, key: r.key, dueMs: r.due_ms, payload: r.payload === null ? null : JSON.parse(r.payload) }) as Timer;
 
 export class Timers {
   constructor(private readonly storage: DurableObjectStorage) {}
 
-  static readonly schema = `CREATE TABLE IF NOT EXISTS timers (name TEXT PRIMARY KEY, due_ms INTEGER NOT NULL, payload TEXT)`;
-
-  set(name: string, dueMs: number, payload?: unknown): void {
+  set<K extends TimerKind>(r: RefArg<K>, dueMs: number, payload?: TimerPayloads[K]): void {
+    const { kind, key } = ref(r);
     this.storage.sql.exec(
-      `INSERT INTO timers (name, due_ms, payload) VALUES (?, ?, ?)
-       ON CONFLICT(name) DO UPDATE SET due_ms = excluded.due_ms, payload = excluded.payload`,
-      name,
+      `INSERT INTO timers (kind, key, due_ms, payload) VALUES (?, ?, ?, ?)
+       ON CONFLICT(kind, key) DO UPDATE SET due_ms = excluded.due_ms, payload = excluded.payload`,
+      kind,
+      key,
       Math.floor(dueMs),
-      payload === undefined ? null : JSON.stringify(payload),
+      payload === undefined || payload === null ? null : JSON.stringify(payload),
     );
   }
 
-  /** Sets the timer only when it is absent or due later than `dueMs`. */
-  setEarliest(name: string, dueMs: number): void {
-    const current = this.get(name);
-    if (!current || current.dueMs > dueMs) this.set(name, dueMs, current?.payload);
+  /** Sets the timer only when it is absent or due later than `dueMs` (its payload is kept). */
+  setEarliest<K extends TimerKind>(r: RefArg<K>, dueMs: number): void {
+    const current = this.get(r);
+    if (!current || current.dueMs > dueMs) this.set(r, dueMs, current?.payload as TimerPayloads[K] | undefined);
   }
 
-  get(name: string): Timer | null {
-    const row = this.storage.sql.exec<{ name: string; due_ms: number; payload: string | null }>(
-      `SELECT name, due_ms, payload FROM timers WHERE name = ?`,
-      name,
-    ).toArray()[0];
-    return row ? { name: row.name, dueMs: row.due_ms, payload: row.payload === null ? undefined : JSON.parse(row.payload) } : null;
+  get<K extends TimerKind>(r: RefArg<K>): Timer<K> | null {
+    const { kind, key } = ref(r);
+    const row = this.storage.sql.exec<Row & Record<string, SqlStorageValue>>(`SELECT kind, key, due_ms, payload FROM timers WHERE kind = ? AND key = ?`, kind, key).toArray()[0];
+    return row ? (toTimer(row) as Timer<K>) : null;
   }
 
-  clear(name: string): void {
-    this.storage.sql.exec(`DELETE FROM timers WHERE name = ?`, name);
+  clear(r: RefArg<TimerKind>): void {
+    const { kind, key } = ref(r);
+    this.storage.sql.exec(`DELETE FROM timers WHERE kind = ? AND key = ?`, kind, key);
   }
 
-  clearAll(except: string[] = []): void {
-    const keep = new Set(except);
-    for (const t of this.all()) if (!keep.has(t.name)) this.clear(t.name);
+  /** Clears every timer of a machine (its lifecycle step and its scheduled termination). */
+  clearMachine(machineId: string): void {
+    this.clear(machineStepTimer(machineId));
+    this.clear(terminateTimer(machineId));
+  }
+
+  /** Clears every timer except those of the kinds kept (the object's own machinery on group deletion). */
+  clearAll(except: TimerKind[] = []): void {
+    const keep = new Set<string>(except);
+    for (const t of this.all()) if (!keep.has(t.kind)) this.clear(t);
   }
 
   /**
@@ -51,36 +123,52 @@ export class Timers {
    */
   consume(t: Timer): void {
     this.storage.sql.exec(
-      `DELETE FROM timers WHERE name = ? AND due_ms = ? AND payload IS ?`,
-      t.name,
+      `DELETE FROM timers WHERE kind = ? AND key = ? AND due_ms = ? AND payload IS ?`,
+      t.kind,
+      t.key,
       t.dueMs,
-      t.payload === undefined ? null : JSON.stringify(t.payload),
+      t.payload === undefined || t.payload === null ? null : JSON.stringify(t.payload),
     );
   }
 
   due(now: number): Timer[] {
     return this.storage.sql
-      .exec<{ name: string; due_ms: number; payload: string | null }>(
-        `SELECT name, due_ms, payload FROM timers WHERE due_ms <= ? ORDER BY due_ms, name`,
-        now,
-      )
+      .exec<Row & Record<string, SqlStorageValue>>(`SELECT kind, key, due_ms, payload FROM timers WHERE due_ms <= ? ORDER BY due_ms, kind, key`, now)
       .toArray()
-      .map((r) => ({ name: r.name, dueMs: r.due_ms, payload: r.payload === null ? undefined : JSON.parse(r.payload) }));
+      .map(toTimer);
   }
 
   all(): Timer[] {
     return this.due(Number.MAX_SAFE_INTEGER);
   }
 
-  /** Points the alarm at the earliest timer, never in the past (clamped to now + 1 ms). */
-  async rearm(now: number): Promise<void> {
-    const row = this.storage.sql.exec<{ due: number | null }>(`SELECT MIN(due_ms) AS due FROM timers`).one();
-    if (row.due === null) {
-      await this.storage.deleteAlarm();
-      return;
-    }
-    const at = Math.max(row.due, now + 1);
+  /** The earliest due time of any timer, or null when there is none. */
+  earliest(): number | null {
+    return this.storage.sql.exec<{ due: number | null }>(`SELECT MIN(due_ms) AS due FROM timers`).one().due;
+  }
+
+  /**
+   * Points the alarm at the earliest timer (never in the past: clamped to now + 1 ms), or deletes
+   * it when there is none. Called right after every commit that may have changed the timers, with
+   * no `await` in between, so the alarm write is part of the same atomic write batch as the
+   * commit (the runtime coalesces storage writes until the next I/O): there is no moment where a
+   * committed timer has no alarm at or before it. The promise is returned for callers that await.
+   */
+  arm(now: number): Promise<void> {
+    const due = this.earliest();
+    const p = due === null ? this.storage.deleteAlarm() : this.storage.setAlarm(Math.max(due, now + 1));
+    return p.catch((err: unknown) => console.error("setting the alarm failed", String(err)));
+  }
+
+  /**
+   * On wake (constructor, after loading): an alarm missing or later than the earliest timer is set
+   * to it — overdue timers after a restart run at once (now + 1 ms).
+   */
+  async rearmOnWake(now: number): Promise<void> {
+    const due = this.earliest();
+    if (due === null) return;
+    const at = Math.max(due, now + 1);
     const current = await this.storage.getAlarm();
-    if (current !== at) await this.storage.setAlarm(at);
+    if (current === null || current > at) await this.storage.setAlarm(at);
   }
 }

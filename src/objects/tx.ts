@@ -1,55 +1,37 @@
-// What a command or a timer handler sees while it runs inside the group's storage transaction:
-// the state, the clock, and the effects it may have (machine changes through the provider,
-// timers, ledger records, reconcile). Everything written here commits or rolls back together.
+// The unit of work: what a command or a timer handler sees while it runs inside the object's
+// storage transaction — the state, the clock, and the effects it may have (machine changes
+// through the provider, timers, ledger records, reconcile). Everything written here commits or
+// rolls back together. Ledger writing is ./records.ts, reconcile execution ./reconcile.ts.
 import { isAllocated, type GroupState, type Machine, type WebhookProviderConfig } from "../domain/model";
-import type { CommandContext, OperationRecord, OperationStatus, TargetKind } from "../domain/operations";
-import { planReconcile } from "../domain/reconcile";
+import type { CommandContext, OperationRecord } from "../domain/operations";
+import type { HookRow } from "../db/registry";
 import { providerFor } from "../providers";
 import { POOL_TEMPLATE, type LaunchTemplate, type Provider, type ProviderChange, type ProviderEvent } from "../providers/types";
-import type { OutboxEntry } from "../db/ledger";
 import type { Deliveries } from "./deliveries";
 import type { Outbox } from "./outbox";
+import { executeReconcile, type ReconcileCause } from "./reconcile";
+import { Records, type OpFields, type Owner } from "./records";
 import type { GroupStore } from "./store";
-import type { Timers } from "./timers";
+import { machineStepTimer, type Timers } from "./timers";
 
-export interface ReconcileCause {
-  text: string;
-  /** The launch replaces lost members (recorded as machine.replaced). */
-  replace?: boolean;
-}
-
-/** A pending outbox push is retried this soon even if the isolate dies before pushing it. */
-const OUTBOX_SAFETY_MS = 5_000;
-
-export interface Owner {
-  tenantId: string;
-  kind: TargetKind;
-  id: string;
-}
-
-export interface OpFields {
-  request?: unknown;
-  result?: unknown;
-  cause?: string;
-  /** Given when the caller needs the id before the record is written (e.g. to answer with it). */
-  id?: string;
-  status?: OperationStatus;
-  reasonCode?: string;
-  reasonMessage?: string;
-}
-
-export const terminateTimer = (machineId: string) => `terminate:${machineId}`;
+export type { ReconcileCause } from "./reconcile";
+export type { OpFields, Owner } from "./records";
+export { terminateTimer } from "./timers";
 
 export class GroupTx {
+  readonly records: Records;
+
   constructor(
     readonly now: number,
     /** The request being served; null for timer handlers (records are then `dialect: system`). */
     readonly ctx: CommandContext | null,
     readonly store: GroupStore,
     readonly timers: Timers,
-    private readonly outbox: Outbox,
+    outbox: Outbox,
     private readonly deliveries?: Deliveries,
-  ) {}
+  ) {
+    this.records = new Records(now, ctx, store, timers, outbox);
+  }
 
   /** The group; commands only run on an existing group (the runner checks). */
   get group(): GroupState {
@@ -80,8 +62,8 @@ export class GroupTx {
       if (!this.store.machines.has(m.id)) this.instanceRegistry(m);
       this.store.putMachine(m);
     }
-    for (const name of change.clear) this.timers.clear(name);
-    for (const t of change.timers) this.timers.set(t.name, t.at, t.payload);
+    for (const id of change.clear) this.timers.clear(machineStepTimer(id));
+    for (const t of change.timers) this.timers.set(machineStepTimer(t.machineId), t.at, t.payload);
     if (change.events.length > 0) this.emit(change.events);
   }
 
@@ -112,48 +94,17 @@ export class GroupTx {
 
   /** Writes an operation record to the outbox (same transaction as the change it records). */
   op(type: string, fields: OpFields = {}, ctx = this.ctx): OperationRecord {
-    const owner = this.owner();
-    const record: OperationRecord = {
-      id: fields.id ?? crypto.randomUUID(),
-      tenantId: ctx?.tenantId ?? owner.tenantId,
-      targetKind: ctx?.targetKind ?? owner.kind,
-      targetId: ctx?.group ?? owner.id,
-      dialect: ctx?.dialect ?? "system",
-      type,
-      status: fields.status ?? "succeeded",
-      reasonCode: fields.reasonCode ?? null,
-      reasonMessage: fields.reasonMessage ?? null,
-      idempotencyKey: ctx?.idempotencyKey ?? null,
-      actionId: ctx?.actionId ?? null,
-      request: fields.request === undefined ? null : JSON.stringify(fields.request),
-      result: fields.result === undefined ? null : JSON.stringify(fields.result),
-      cause: fields.cause ?? (ctx ? `request ${ctx.requestId}` : null),
-      createdAt: this.now,
-      updatedAt: this.now,
-      completedAt: fields.status === "running" || fields.status === "accepted" ? null : this.now,
-      seq: this.store.nextSeq(),
-      version: 1,
-    };
-    this.queue({ kind: "operation", record });
-    return record;
+    return this.records.op(type, fields, ctx);
   }
 
   /** Queues the group's registry row (what tenants list); `deleted` marks its removal. */
   registry(deleted?: GroupState): void {
-    const g = deleted ?? this.group;
-    this.queue({
-      kind: "group",
-      row: {
-        tenantId: g.tenantId,
-        name: g.name,
-        uuid: g.uuid,
-        providerType: g.config.provider.type,
-        createdAt: g.createdAt,
-        updatedAt: this.now,
-        deletedAt: deleted ? this.now : null,
-        version: this.store.nextSeq(),
-      },
-    });
+    this.records.group(deleted ?? this.group, deleted !== undefined);
+  }
+
+  /** Queues a hook's registry row (written through the outbox like every D1 row). */
+  hookRegistry(row: Omit<HookRow, "version" | "updatedAt">): void {
+    this.records.hook(row);
   }
 
   /** Removes a machine for good (its registry row is marked gone; its history stays in the ledger). */
@@ -162,80 +113,27 @@ export class GroupTx {
     if (!m) return;
     this.instanceRegistry(m, true);
     this.store.dropMachine(id);
-    this.timers.clear(`sim:${id}`);
-    this.timers.clear(terminateTimer(id));
+    this.timers.clearMachine(id);
   }
 
   /** Queues an instance's registry row (so `/v1/instances/{uuid}` finds this group); `gone` marks its removal. */
   instanceRegistry(m: Machine, gone = false): void {
-    const g = this.group;
-    this.queue({
-      kind: "instance",
-      row: {
-        uuid: m.uuid,
-        tenantId: g.tenantId,
-        name: m.name,
-        groupName: g.name,
-        createdAt: m.requestedAt,
-        updatedAt: this.now,
-        deletedAt: gone ? this.now : null,
-        version: this.store.nextSeq(),
-      },
-    });
+    this.records.instance(this.group, m, gone);
   }
 
-  /** Whose object this is: written at the first command; groups are their own record of it. */
+  /** Whose object this is (./records.ts). */
   owner(): Owner {
-    // Read once per transaction: a reconcile can write many records.
-    if (this.#owner === undefined) this.#owner = this.store.getDoc<Owner>("owner");
-    const g = this.store.group;
-    return this.#owner ?? { tenantId: g!.tenantId, kind: "group", id: g!.name };
+    return this.records.owner();
   }
-  #owner: Owner | null | undefined;
 
   /** Remembers the object's identity for records written later by timers (no request then). */
   claim(ctx: CommandContext): void {
-    this.#owner = this.store.getDoc<Owner>("owner");
-    if (this.#owner) return;
-    this.#owner = { tenantId: ctx.tenantId, kind: ctx.targetKind ?? "group", id: ctx.group };
-    this.store.putDoc("owner", this.#owner);
+    this.records.claim(ctx);
   }
 
-  /** Puts a ledger/registry entry in the outbox; the outbox timer guarantees it is pushed. */
-  private queue(entry: OutboxEntry): void {
-    this.outbox.put(entry);
-    this.timers.setEarliest("outbox", this.now + OUTBOX_SAFETY_MS);
-  }
-
-  /** Brings the effective member count to the desired size; records every activity. */
+  /** Brings the effective member count to the desired size (./reconcile.ts). */
   reconcile(cause: ReconcileCause): void {
-    const now = this.now;
-    const provider = this.provider();
-    const plan = planReconcile(this.group, [...this.store.machines.values()], now);
-    const activity = (type: string, result: unknown) => this.op(type, { result, cause: cause.text }, null);
-
-    for (const id of plan.forget) this.forget(id);
-    for (const id of plan.unschedule) {
-      this.store.putMachine({ ...this.machine(id)!, terminateAt: null });
-      this.timers.clear(terminateTimer(id));
-      activity("machine.termination_cancelled", { machineId: id });
-    }
-    for (const id of [...plan.cancel, ...plan.terminate]) {
-      const m = this.machine(id)!;
-      this.apply(provider.terminate(m, now));
-      this.timers.clear(terminateTimer(id));
-      activity("machine.terminated", { machineId: id, machineState: m.machineState });
-    }
-    for (const { id, at } of plan.schedule) {
-      this.store.putMachine({ ...this.machine(id)!, terminateAt: at });
-      this.timers.set(terminateTimer(id), at);
-      activity("machine.termination_scheduled", { machineId: id, terminateAt: new Date(at).toISOString() });
-    }
-    if (plan.launch > 0) {
-      const change = provider.launch(plan.launch, now, this.launchTemplate());
-      this.apply(change);
-      activity(cause.replace ? "machine.replaced" : "machine.launched", { count: plan.launch, machineIds: change.machines.map((m) => m.id) });
-    }
+    executeReconcile(this, cause);
   }
 
   /** What the reconciler launches: clones of the autoscale master, or the pool's generic machines. */

@@ -4,8 +4,6 @@
 import type { Machine, MachineState, SimulatedProviderConfig } from "../domain/model";
 import { requestedMachines, type LaunchTemplate, type Provider, type ProviderChange } from "./types";
 
-export const simTimer = (machineId: string) => `sim:${machineId}`;
-
 interface StepPayload {
   from: MachineState;
 }
@@ -22,7 +20,7 @@ const publicIp = () => `198.51.100.${1 + randomInt(254)}`;
 
 export function simulatedProvider(config: SimulatedProviderConfig): Provider {
   const step = (m: Machine, at: number): ProviderChange["timers"][number] => ({
-    name: simTimer(m.id),
+    machineId: m.id,
     at,
     payload: { from: m.machineState } satisfies StepPayload,
   });
@@ -43,7 +41,7 @@ export function simulatedProvider(config: SimulatedProviderConfig): Provider {
       if (m.machineState === "REQUESTED") {
         // Nothing was started yet: the request is simply withdrawn.
         const machine: Machine = { ...m, machineState: "TERMINATED", terminateAt: null, endedAt: now };
-        return { machines: [machine], timers: [], clear: [simTimer(m.id)], events: [] };
+        return { machines: [machine], timers: [], clear: [m.id], events: [] };
       }
       if (m.machineState !== "PENDING" && m.machineState !== "RUNNING") return { machines: [], timers: [], clear: [], events: [] };
       const machine: Machine = { ...m, machineState: "TERMINATING", terminateAt: null };
@@ -96,8 +94,8 @@ export function simulatorEvent(
     if (!m || (m.machineState !== "REQUESTED" && m.machineState !== "PENDING" && m.machineState !== "RUNNING")) {
       return { ok: false, message: `machine '${event.machineId}' is not running` };
     }
-    return { ok: true, machine: { ...m, machineState: "TERMINATED", terminateAt: null, endedAt: now }, clear: [simTimer(m.id)] };
+    return { ok: true, machine: { ...m, machineState: "TERMINATED", terminateAt: null, endedAt: now }, clear: [m.id] };
   }
   if (!m || m.machineState !== "REQUESTED") return { ok: false, message: `machine '${event.machineId}' is not REQUESTED` };
-  return { ok: true, machine: { ...m, machineState: "REJECTED", endedAt: now }, clear: [simTimer(m.id)] };
+  return { ok: true, machine: { ...m, machineState: "REJECTED", endedAt: now }, clear: [m.id] };
 }

@@ -17,8 +17,9 @@ export interface LaunchTemplate {
 
 export const POOL_TEMPLATE = (namePrefix: string): LaunchTemplate => ({ origin: "pool", spec: null, namePrefix, retained: false, scaleToZero: null });
 
+/** A lifecycle step of a machine the DO must run at `at` (its `machine-step` timer), with the provider's payload. */
 export interface TimerRequest {
-  name: string;
+  machineId: string;
   at: number;
   payload?: unknown;
 }
@@ -32,7 +33,7 @@ export interface ProviderEvent {
 export interface ProviderChange {
   machines: Machine[];
   timers: TimerRequest[];
-  /** Timers made obsolete by the change. */
+  /** Machines whose pending lifecycle step the change made obsolete (their step timers are cleared). */
   clear: string[];
   /** Outbound events, stored with the change and sent from the alarm (the simulated provider has none). */
   events: ProviderEvent[];

@@ -1,8 +1,6 @@
 // Admin API: issue and revoke tenant tokens (DESIGN.md, "Identity, auth, tenancy").
 import { Hono } from "hono";
-import { and, eq, isNull } from "drizzle-orm";
-import { ledgerDb } from "../db/ledger";
-import * as schema from "../db/schema";
+import { issueToken, revokeToken } from "../db/identity";
 import { tokenCache } from "../auth/cache";
 import { TENANT_ID_RE, newToken } from "../auth/tokens";
 import { z } from "zod";
@@ -35,26 +33,17 @@ admin.post("/tenants/:tenant/tokens", jsonBody(issueTokenBody, { emptyAs: {} }),
   const tenantId = c.req.param("tenant");
   const pool = c.req.valid("json").pool ?? null;
   const { tokenId, token, tokenHash } = await newToken();
-  const db = ledgerDb(c.env.DB);
-  const now = Date.now();
-  await db.batch([
-    db.insert(schema.tenants).values({ id: tenantId, createdAt: now }).onConflictDoNothing(),
-    db.insert(schema.tokens).values({ id: tokenId, tenantId, tokenHash, createdAt: now, pool }),
-  ]);
+  await issueToken(c.env.DB, { tenantId, tokenId, tokenHash, now: Date.now(), pool });
   return c.json({ token, token_id: tokenId, tenant_id: tenantId, pool }, 201);
 });
 
 admin.delete("/tenants/:tenant/tokens/:tokenId", async (c) => {
   const { tenant, tokenId } = c.req.param();
-  const res = await ledgerDb(c.env.DB)
-    .update(schema.tokens)
-    .set({ revokedAt: Date.now() })
-    .where(and(eq(schema.tokens.id, tokenId), eq(schema.tokens.tenantId, tenant), isNull(schema.tokens.revokedAt)))
-    .returning({ id: schema.tokens.id });
+  const revoked = await revokeToken(c.env.DB, tenant, tokenId, Date.now());
   // Evicted from this isolate's cache at once (even when D1 says there was nothing left to revoke:
   // another request may have revoked it a moment ago); other isolates drop it within 5 s.
   tokenCache.evict(tokenId);
-  if (res.length === 0) throw notFound(`token '${tokenId}' of tenant '${tenant}' not found`);
+  if (!revoked) throw notFound(`token '${tokenId}' of tenant '${tenant}' not found`);
   return c.body(null, 204);
 });
 

@@ -16,9 +16,9 @@ export type AutoscaleInput = Partial<Omit<AutoscaleConfig, "master" | "policies"
   policies?: StepPolicyInput[];
 };
 
-export const WARMUP_END = "autoscale:warmup-end";
-export const COOLDOWN_END = "autoscale:cooldown-end";
-export const IDLE_CHECK = "autoscale:idle-check";
+export const WARMUP_END = "warmup-end";
+export const COOLDOWN_END = "cooldown-end";
+export const IDLE_CHECK = "autoscale-idle-check";
 
 const findInstance = (tx: GroupTx, ref: { uuid: string } | { name: string }): Machine | undefined =>
   [...tx.store.machines.values()].find((m) => (m.member || m.retained) && ("uuid" in ref ? m.uuid === ref.uuid : m.name === ref.name));
@@ -84,7 +84,7 @@ export function deleteAutoscale(tx: GroupTx): Result<{ draining: string[] }> {
     tx.timers.set(terminateTimer(d.id), drainUntil);
   }
   const draining = drains.map((d) => d.uuid);
-  for (const t of [WARMUP_END, COOLDOWN_END, IDLE_CHECK]) tx.timers.clear(t);
+  for (const t of [WARMUP_END, COOLDOWN_END, IDLE_CHECK] as const) tx.timers.clear(t);
   tx.setGroup({ autoscale: null, minSize: 0, maxSize: MAX_GROUP_SIZE });
   const master = tx.machine(a.master);
   if (master && !isAllocated(master) && master.machineState !== "TERMINATING") {

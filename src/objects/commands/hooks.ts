@@ -5,12 +5,13 @@
 // through the group's `applyTrigger` command, which records the scale operation naming the hook
 // and the alert.
 import type { Env } from "../../env";
-import { markHookDeleted, putHookRow } from "../../db/hooks";
-import { DEDUP_RETENTION_MS, SECRET_GRACE_MS, alertDedupKey, deliveryDedupKey, lastActionAfterActing, planDelivery, type DeliveryResult, type HookAction, type HookEvent, type HookFormat } from "../../domain/hooks";
+import type { HookRow } from "../../db/registry";
+import { DEDUP_RETENTION_MS, SECRET_GRACE_MS, alertDedupKey, lastActionAfterActing, planDelivery, type DeliveryResult, type HookAction, type HookEvent, type HookFormat } from "../../domain/hooks";
 import { fail, objectName, type CommandContext, type CommandResult, type Result } from "../../domain/operations";
 import { parseSignature, verify } from "../../domain/signature";
 import { SIGNATURE_TOLERANCE_SEC } from "../../domain/hooks";
 import { timingSafeEqualStrings } from "../../auth/tokens";
+import { IdempotencyStore, type Claim } from "../idempotency";
 import type { ObjectKernel } from "../kernel";
 import type { Trigger } from "./trigger";
 
@@ -48,6 +49,12 @@ function view(d: HookDoc, now: number): HookView {
   const { secret: _s, previous, ...rest } = d;
   return { ...rest, previousSecretExpiresAt: previous && previous.expiresAt > now ? previous.expiresAt : null };
 }
+
+/** The hook's D1 registry row (written through the outbox: ../records.ts). */
+const registryRow = (d: HookDoc, deletedAt: number | null): Omit<HookRow, "version" | "updatedAt"> => ({
+  id: d.id, tenantId: d.tenantId, groupName: d.group, name: d.name, format: d.format, action: JSON.stringify(d.action),
+  resolved: d.resolved ? JSON.stringify(d.resolved) : null, minIntervalSeconds: d.minIntervalSeconds, createdAt: d.createdAt, deletedAt,
+});
 
 function newSecret(): string {
   let s = "";
@@ -104,20 +111,24 @@ export class HookDesk {
       if (this.#doc()) return fail("ALREADY_EXISTS", `hook ${def.id} exists`);
       const doc: HookDoc = { ...def, createdAt: tx.now, updatedAt: tx.now, secret, previous: null, lastActionAt: null };
       tx.store.putDoc(DOC, doc);
+      tx.hookRegistry(registryRow(doc, null));
       tx.op("hook.create", { request: def, result: { id: def.id } });
       return { ok: true, hook: view(doc, tx.now), secret };
     }, { creates: true });
     if (!r.ok) return r;
-    const h = r.hook;
-    try {
-      await putHookRow(this.env.DB, {
-        id: h.id, tenantId: h.tenantId, groupName: h.group, name: h.name, format: h.format, action: JSON.stringify(h.action),
-        resolved: h.resolved ? JSON.stringify(h.resolved) : null, minIntervalSeconds: h.minIntervalSeconds, createdAt: h.createdAt, updatedAt: h.updatedAt, deletedAt: null,
+    // The registry row is what lets a delivery to /hooks/{id} find this hook: the create stands only
+    // once D1 has it. If the push failed, the create is undone here (its pending row becomes a
+    // deletion, pushed later like any record) and the caller retries.
+    if (this.k.outbox.has("hook", def.id)) {
+      this.k.commit(() => {
+        const tx = this.k.tx(Date.now(), ctx);
+        const doc = this.#doc();
+        if (!doc) return;
+        tx.store.dropDoc(DOC);
+        tx.hookRegistry(registryRow(doc, tx.now));
+        tx.op("hook.delete", { result: { id: def.id }, cause: "the hook registry was unreachable: the create is undone" });
       });
-    } catch (err) {
-      // Unreachable without its registry row: forget it, the caller retries.
-      this.k.store.dropDoc(DOC);
-      return fail("UNAVAILABLE", `the hook registry is unavailable: ${String(err)}`);
+      return fail("UNAVAILABLE", "the hook registry is unavailable");
     }
     return r;
   }
@@ -138,21 +149,15 @@ export class HookDesk {
   async delete(ctx: CommandContext): Promise<CommandResult<{ id: string }>> {
     this.#ddl();
     const r = await this.k.command(ctx, "hook.delete", {}, (tx) => {
-      if (!this.#doc()) return fail("GROUP_NOT_FOUND", "hook not found");
+      const doc = this.#doc();
+      if (!doc) return fail("GROUP_NOT_FOUND", "hook not found");
       tx.store.dropDoc(DOC);
+      tx.hookRegistry(registryRow(doc, tx.now));
       this.storage.sql.exec(`DELETE FROM hook_seen`);
       this.storage.sql.exec(`DELETE FROM hook_dedup`);
       tx.op("hook.delete", { result: { id: ctx.group } });
       return { ok: true, id: ctx.group };
     }, { creates: true });
-    // The registry row goes too, also when an earlier delete removed the object but missed D1.
-    if (r.ok || r.code === "GROUP_NOT_FOUND") {
-      try {
-        await markHookDeleted(this.env.DB, ctx.group, Date.now());
-      } catch (err) {
-        return fail("UNAVAILABLE", `the hook registry is unavailable: ${String(err)}`);
-      }
-    }
     return r;
   }
 
@@ -201,23 +206,22 @@ export class HookDesk {
     // A refused payload changes nothing, its signature not remembered either (found by test/fuzz-hooks.test.ts).
     if (!input.parsed.ok) return { ok: false, status: 400, code: "INVALID_ARGUMENT", message: input.parsed.message, field: input.parsed.field };
     if (auth.sig) this.storage.sql.exec(`INSERT INTO hook_seen (sig, expires_at) VALUES (?, ?)`, auth.sig, (auth.t + SIGNATURE_TOLERANCE_SEC + 1) * 1000);
-    const dKey = input.deliveryId ? deliveryDedupKey(input.deliveryId) : null;
-    if (dKey) {
-      const prior = this.#dedup(dKey) as { pending?: boolean; body?: DeliveryBody } | null;
-      if (prior?.pending) return { ok: false, status: 409, code: "CONFLICT", message: `delivery '${input.deliveryId}' is still being processed`, detail: "retry shortly" };
-      if (prior?.body) return { ok: true, status: 200, body: prior.body, replayed: true };
-      this.#remember(dKey, { pending: true }, now);
-    }
+    // A delivery id is an idempotency key (the kernel's one mechanism): in flight is known in memory
+    // only — an eviction during the group call leaves nothing behind, the next attempt runs — and a
+    // completed delivery is stored with its answer, in the same transaction as its record.
+    const begun = input.deliveryId ? this.k.idempotency.begin(IdempotencyStore.scope("hook.delivery", d.id, input.deliveryId), null, now) : null;
+    if (begun?.state === "in-flight") return { ok: false, status: 409, code: "CONFLICT", message: `delivery '${input.deliveryId}' is still being processed`, detail: "retry shortly" };
+    if (begun?.state === "replay") return { ok: true, status: 200, body: (begun.response as { body: DeliveryBody }).body, replayed: true };
+    const claim = begun?.state === "new" ? begun.claim : null;
     try {
-      return await this.#act(d, input, input.parsed.events, auth.via, dKey, now);
-    } catch (err) {
-      if (dKey) this.#forget(dKey); // never leave a delivery id "in flight" for good
-      throw err;
+      return await this.#act(d, input, input.parsed.events, auth.via, claim, now);
+    } finally {
+      this.k.idempotency.abandon(claim); // a no-op once completed
     }
   }
 
   /** Plans every event (dedup, interval: src/domain/hooks.ts planDelivery) synchronously, then acts on the group and records the delivery. */
-  async #act(d: HookDoc, input: DeliveryInput, events: HookEvent[], via: "signature" | "bearer", dKey: string | null, now: number): Promise<DeliveryAnswer> {
+  async #act(d: HookDoc, input: DeliveryInput, events: HookEvent[], via: "signature" | "bearer", claim: Claim | null, now: number): Promise<DeliveryAnswer> {
     const priors = new Map<string, DeliveryResult>();
     for (const ev of events) {
       const key = ev.alert ? alertDedupKey(ev.alert) : null;
@@ -252,7 +256,8 @@ export class HookDesk {
 
     const allFailed = results.length > 0 && results.every((r) => r.outcome === "failed");
     let deliveryId = "";
-    this.storage.transactionSync(() => {
+    let body: DeliveryBody | null = null;
+    this.k.commit(() => {
       const tx = this.k.tx(now, this.#ctx(d, input.requestId, input.deliveryId));
       deliveryId = tx.op("hook.delivery", {
         request: { format: d.format, auth: via, delivery_id: input.deliveryId, alerts: events.map((e) => e.alert).filter(Boolean) },
@@ -260,15 +265,13 @@ export class HookDesk {
         status: allFailed ? "failed" : "succeeded",
         ...(allFailed ? { reasonCode: "TRIGGER_FAILED", reasonMessage: results[0].reason } : {}),
       }).id;
+      body = { hook_id: d.id, delivery_id: deliveryId, operation_id: results.find((r) => r.outcome === "acted")?.operation_id ?? null, results };
+      // A delivery whose every trigger failed is not remembered: a retry of it may act.
+      if (claim && !allFailed) this.k.complete(claim, { body }, now);
     });
     await this.k.flush();
-    const body: DeliveryBody = { hook_id: d.id, delivery_id: deliveryId, operation_id: results.find((r) => r.outcome === "acted")?.operation_id ?? null, results };
-    if (allFailed) {
-      if (dKey) this.#forget(dKey);
-      return { ok: false, status: 409, code: "CONFLICT", message: results[0].reason ?? "the trigger failed", detail: `delivery ${deliveryId}` };
-    }
-    if (dKey) this.#remember(dKey, { body }, now);
+    if (allFailed) return { ok: false, status: 409, code: "CONFLICT", message: results[0].reason ?? "the trigger failed", detail: `delivery ${deliveryId}` };
     const duplicate = results.every((r) => r.duplicate);
-    return { ok: true, status: duplicate ? 200 : 202, body, replayed: duplicate };
+    return { ok: true, status: duplicate ? 200 : 202, body: body!, replayed: duplicate };
   }
 }

@@ -31,7 +31,7 @@ export function deleteService(tx: GroupTx): Result<{ uuid: string }> {
   for (const m of tx.store.machines.values()) tx.instanceRegistry(m, true);
   tx.op("service.delete", { result: { uuid: g.uuid } });
   tx.store.dropGroup();
-  tx.timers.clearAll(["outbox", "idempotency-expiry", "delivery"]);
+  tx.timers.clearAll(["outbox-flush", "idempotency-expiry", "delivery"]);
   tx.registry(g);
   return { ok: true, uuid: g.uuid };
 }

@@ -148,7 +148,7 @@ export function deleteGroup(tx: GroupTx): Result<{ terminated: string[] }> {
   // The simulated cloud of this group goes with it: nothing is left to step on timers.
   for (const m of tx.store.machines.values()) tx.instanceRegistry(m, true);
   tx.store.dropGroup();
-  tx.timers.clearAll(["outbox", "idempotency-expiry", "delivery"]);
+  tx.timers.clearAll(["outbox-flush", "idempotency-expiry", "delivery"]);
   tx.registry(g);
   return { ok: true, terminated };
 }

@@ -41,7 +41,7 @@ export interface WorkloadState {
   updated_at: number;
 }
 
-export const ROTATION_TIMER = "workload:rotation";
+export const ROTATION_TIMER = "rotation-cutover";
 
 type Written<S> = Result<{ operation: OperationRecord; state: S }>;
 

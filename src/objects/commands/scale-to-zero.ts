@@ -20,7 +20,7 @@ import {
 import type { GroupTx } from "../tx";
 import { startInstance, stopInstance } from "./instances";
 
-export const INSTANCE_IDLE_CHECK = "instances:idle-check";
+export const INSTANCE_IDLE_CHECK = "instance-idle-check";
 
 const traffic = (tx: GroupTx): InstanceTraffic => tx.store.getDoc<InstanceTraffic>("instance-traffic") ?? initialTraffic(tx.group.createdAt);
 const putTraffic = (tx: GroupTx, t: InstanceTraffic) => tx.store.putDoc("instance-traffic", t);

@@ -28,7 +28,8 @@ export function reportMachines(tx: GroupTx, reports: MachineReport[]): Result<{ 
     const m: Machine = out.machine;
     if (out.outcome !== "unchanged") {
       const ended = m.machineState === "TERMINATED" || m.machineState === "REJECTED";
-      tx.apply({ machines: [m], timers: [], clear: ended ? [terminateTimer(m.id)] : [], events: [] });
+      tx.apply({ machines: [m], timers: [], clear: [], events: [] });
+      if (ended) tx.timers.clear(terminateTimer(m.id));
       afterMachineStep(tx, m.id);
       if (out.from !== m.machineState) changes.push({ id: m.id, from: out.from, to: m.machineState });
     }

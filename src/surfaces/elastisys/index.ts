@@ -3,7 +3,7 @@
 // ./extensions.ts). The same pool routes are served at the root for pool-scoped tokens (./root.ts).
 // docs/elastisys.md.
 import { Hono, type MiddlewareHandler } from "hono";
-import { listGroups } from "../../db/ledger";
+import { listGroups } from "../../db/registry";
 import { allowOnly, badRequest, unwrap } from "../../http/errors";
 import { poolScopeForbidden, tenantAuth, tenantWide } from "../../http/auth";
 import type { AppEnv } from "../../http/types";

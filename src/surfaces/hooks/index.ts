@@ -2,7 +2,7 @@
 // their token; a source (Alertmanager, Grafana, a script) delivers to `/hooks/{id}` with the
 // hook's secret (signature or bearer) and no tenant token.
 import { Hono, type Context } from "hono";
-import { findHook, listHooks, type HookRow } from "../../db/hooks";
+import { findHook, listHooks, type HookRow } from "../../db/registry";
 import type { HookAction, HookFormat } from "../../domain/hooks";
 import { objectName, type CommandContext } from "../../domain/operations";
 import { SIGNATURE_HEADER } from "../../domain/signature";

@@ -3,7 +3,7 @@
 // docs/kraftcloud.md, "Autoscale". Whole-request errors (bad JSON, unknown or ill-typed fields)
 // are thrown by the body validators; everything else is a per-item error in the envelope.
 import { Hono, type Context } from "hono";
-import { listGroups } from "../../db/ledger";
+import { listGroups } from "../../db/registry";
 import { groupUuid } from "../../domain/model";
 import { INT32_LIMIT, type StepPolicyInput } from "../../domain/autoscale";
 import { allowOnly, badRequest } from "../../http/errors";

@@ -5,7 +5,7 @@
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import { claimInstanceName, releaseInstanceName } from "../../db/names";
-import { listInstances } from "../../db/ledger";
+import { listInstances } from "../../db/registry";
 import { groupUuid, type GroupState, type Machine, type ScaleToZero } from "../../domain/model";
 import { jsonBody } from "../../http/body";
 import { allowOnly } from "../../http/errors";

@@ -3,7 +3,7 @@
 // echoed in an error item is only ever a well-formed one (the spec's uuid format).
 import type { Context } from "hono";
 import { z } from "zod";
-import { findGroupByUuid, findInstance } from "../../db/ledger";
+import { findGroupByUuid, findInstance } from "../../db/registry";
 import type { Failure } from "../../domain/operations";
 import { checkQuery } from "../../http/query";
 import type { AppEnv } from "../../http/types";

@@ -2,7 +2,7 @@
 // A service group is a group of the one model: the elastisys pool `web` is the service group `web`
 // (same Durable Object, same UUID). Batch routes answer each item on its own (./envelope.ts).
 import { Hono, type Context, type Next } from "hono";
-import { listGroups } from "../../db/ledger";
+import { listGroups } from "../../db/registry";
 import { groupUuid } from "../../domain/model";
 import { jsonBody } from "../../http/body";
 import { methodNotAllowed } from "../../http/errors";

@@ -1,0 +1,1 @@
+ALTER TABLE `hooks` ADD `version` integer DEFAULT 0 NOT NULL;

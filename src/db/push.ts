@@ -1,0 +1,40 @@
+// What an object's outbox holds and how it reaches D1: ledger records and registry rows, written
+// in D1 batches (each batch one implicit transaction; D1 has no interactive transactions).
+import type { BatchItem } from "drizzle-orm/batch";
+import type { OperationRecord } from "../domain/operations";
+import { d1Db } from "./client";
+import { operationStatement } from "./ledger";
+import { releaseStatement } from "./names";
+import { groupStatement, hookStatement, instanceStatement, type GroupRegistryRow, type HookRow, type InstanceRegistryRow } from "./registry";
+
+export type OutboxEntry =
+  | { kind: "operation"; record: OperationRecord }
+  | { kind: "group"; row: GroupRegistryRow }
+  | { kind: "instance"; row: InstanceRegistryRow }
+  | { kind: "hook"; row: HookRow };
+
+/** The outbox key of an entry: one pending entry per record. */
+export const outboxKey = (e: OutboxEntry) =>
+  e.kind === "operation" ? e.record.id : e.kind === "group" ? `${e.row.tenantId}/${e.row.name}` : e.kind === "instance" ? e.row.uuid : e.row.id;
+
+/** Writes entries in D1 batches of 50 statements. */
+export async function pushEntries(d1: D1Database, entries: OutboxEntry[]): Promise<void> {
+  const db = d1Db(d1);
+  const CHUNK = 50;
+  for (let i = 0; i < entries.length; i += CHUNK) {
+    const stmts = entries.slice(i, i + CHUNK).flatMap((e): BatchItem<"sqlite">[] => {
+      switch (e.kind) {
+        case "operation":
+          return [operationStatement(db, e.record)];
+        case "group":
+          return [groupStatement(db, e.row)];
+        case "instance":
+          // A deleted instance's name is free again, however it was deleted (./names.ts).
+          return e.row.deletedAt === null ? [instanceStatement(db, e.row)] : [instanceStatement(db, e.row), releaseStatement(db, e.row.uuid, e.row.deletedAt)];
+        case "hook":
+          return [hookStatement(db, e.row)];
+      }
+    });
+    await db.batch(stmts as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+  }
+}
