@@ -3,11 +3,12 @@
 // set in the same step as the commit, so it already points at (or before) the outbox safety time,
 // and the record reaches D1 by itself — no other write to that object needed. Also: an object that
 // wakes with an overdue timer and no alarm runs it at once; the schema migrations.
-import { abortAllDurableObjects, env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CommandContext } from "../src/domain/operations";
 import { OUTBOX_SAFETY_MS } from "../src/objects/outbox";
 import { MIGRATIONS, SCHEMA_VERSION, migrate, schemaVersion } from "../src/objects/schema";
+import { hangPushes, killAll, until } from "./kernel-support";
 import { HOUR, SECOND, alarmAt, expectArmed, freezeClock, outboxOperationIds, releaseClock, setClock, timerRows } from "./clock";
 
 const TENANT = "kr-tenant";
@@ -34,42 +35,10 @@ const ctx = (kind: "container" | "group", id: string, extra: Partial<CommandCont
 /** The D1 ledger row of one operation, or null. */
 const d1Operation = (id: string) => env.DB.prepare(`SELECT id, type, action_id, status FROM operations WHERE id = ?`).bind(id).first<{ id: string; type: string; action_id: string | null; status: string }>();
 
-/**
- * Makes the object's D1 pushes hang (never answer) until `release()`: the object's env is the one it
- * was constructed with, reached through runInDurableObject. Returns the original binding's restorer.
- */
-async function hangPushes(stub: DurableObjectStub) {
-  const gate = { hang: true };
-  await runInDurableObject(stub, (instance) => {
-    const e = (instance as unknown as { env: { DB: D1Database } }).env;
-    const real = e.DB;
-    const proxy = new Proxy(real, {
-      get(target, prop) {
-        if (prop === "batch" && gate.hang) return () => new Promise(() => {});
-        const v = Reflect.get(target, prop);
-        return typeof v === "function" ? v.bind(target) : v;
-      },
-    });
-    Object.defineProperty(e, "DB", { value: proxy, configurable: true, writable: true });
-  });
-  return gate;
-}
-
-/**
- * Kills the objects at once (as a crash, a deploy or an operator would): in-memory state and
- * in-flight work are lost, storage stays. Stubs of a killed object are broken: returns a new one.
- */
+/** Kills every object (./kernel-support.ts) and returns a new stub of this one. */
 async function kill(kind: string, id: string) {
-  await abortAllDurableObjects();
+  await killAll();
   return targetStub(kind, id);
-}
-
-async function until(check: () => Promise<boolean>) {
-  for (let i = 0; i < 200; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error("condition never met");
 }
 
 describe("killed between commit and push", () => {

@@ -1,0 +1,41 @@
+// Interrupting an object the way a crash would, for the kernel suites: D1 pushes that never answer,
+// and killing every object of the file at once (storage kept, memory and in-flight work lost).
+import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
+
+/**
+ * Makes the object's D1 batches (its outbox pushes) hang until `gate.hang` is set false. The
+ * object's env is the one it was constructed with, reached through runInDurableObject.
+ */
+export async function hangPushes(stub: DurableObjectStub): Promise<{ hang: boolean }> {
+  const gate = { hang: true };
+  await runInDurableObject(stub, (instance) => {
+    const e = (instance as unknown as { env: { DB: D1Database } }).env;
+    const real = e.DB;
+    const proxy = new Proxy(real, {
+      get(target, prop) {
+        if (prop === "batch" && gate.hang) return () => new Promise(() => {});
+        const v = Reflect.get(target, prop);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+    Object.defineProperty(e, "DB", { value: proxy, configurable: true, writable: true });
+  });
+  return gate;
+}
+
+/**
+ * Kills every object of this test file at once (as a crash, a deploy or an operator would). A stub
+ * of a killed object stays broken: get new stubs afterwards.
+ */
+export async function killAll(): Promise<void> {
+  await abortAllDurableObjects();
+}
+
+/** Polls `check` (real time, a few ms apart) until it holds. */
+export async function until(check: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error("condition never met");
+}
