@@ -13,6 +13,11 @@
 //                 control write: a fresh Idempotency-Key per request, DO command + ledger row)
 //   quilt.replay  the same request with one fixed Idempotency-Key (token lookup + DO RPC answering
 //                 the stored operation; nothing executed, nothing written)
+//   pool.10 / pool.1000  GET /cloudpools/bench-p{10,1000}/pool: a 10- and a 1,000-machine pool
+//                 (simulated, all RUNNING before measuring); their ratio is reported
+// and, outside autocannon, one request at a time: the time from POST /cloudpools/bench-hook/pool/size
+// (a webhook-provider pool) to its `machine.launch` event arriving at a local HTTP receiver
+// (Node, 127.0.0.1, started here), BENCH_LAUNCHES samples per round, p50 and p99.
 // Prints req/s, p50, p99, non-2xx and the ratios to the baseline; writes .bench/results.json.
 // Exits non-zero when any measured route saw a non-2xx answer or a connection error.
 // docs/benchmarks.md explains the figures.
@@ -25,7 +30,9 @@
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:net";
+import { performance } from "node:perf_hooks";
 import os from "node:os";
 import autocannon from "autocannon";
 
@@ -51,6 +58,7 @@ const connections = intEnv("BENCH_CONNECTIONS", 10, 1);
 const warmup = intEnv("BENCH_WARMUP", 2, 0);
 const desired = intEnv("BENCH_DESIRED", 2, 0);
 const rounds = intEnv("BENCH_ROUNDS", 1, 1);
+const launches = intEnv("BENCH_LAUNCHES", 40, 1);
 
 /** A port the OS says is free right now on 127.0.0.1. */
 function freePort() {
@@ -169,6 +177,66 @@ async function waitHealthy(base, timeoutMs) {
     await sleep(250);
   }
   await fail(`GET /healthz did not answer within ${timeoutMs / 1000} s`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The webhook provider's receiver: answers every delivery 200 at once and notes when each
+// `machine.launch` arrived (performance.now(), the clock the sender side uses too).
+
+function startReceiver() {
+  const arrivals = [];
+  let waiter = null;
+  const server = createHttpServer((req, res) => {
+    const chunks = [];
+    req.on("data", (d) => chunks.push(d));
+    req.on("end", () => {
+      const at = performance.now();
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end("{}");
+      let event = null;
+      try {
+        event = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+      } catch {
+        /* not JSON: not ours */
+      }
+      if (event?.type !== "machine.launch") return;
+      arrivals.push(at);
+      if (waiter) {
+        const w = waiter;
+        waiter = null;
+        w(at);
+      }
+    });
+  });
+  return new Promise((resolve, reject) => {
+    server.on("error", reject);
+    server.listen(0, HOST, () =>
+      resolve({
+        url: `http://${HOST}:${server.address().port}/scalegate`,
+        /** The arrival time of the next launch (rejects after `ms`). */
+        nextLaunch: (ms) =>
+          new Promise((res, rej) => {
+            const t = setTimeout(() => {
+              waiter = null;
+              rej(new Error(`no machine.launch within ${ms} ms`));
+            }, ms);
+            waiter = (at) => {
+              clearTimeout(t);
+              res(at);
+            };
+          }),
+        arrivals,
+        close: () => new Promise((r) => server.close(() => r())),
+      }),
+    );
+  });
+}
+
+/** Nearest-rank percentile of a list of numbers. */
+function percentile(xs, p) {
+  if (xs.length === 0) return null;
+  const v = [...xs].sort((a, b) => a - b);
+  return v[Math.min(v.length - 1, Math.max(0, Math.ceil((p / 100) * v.length) - 1))];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -304,6 +372,27 @@ async function main() {
   if (again.headers.get("idempotent-replayed") !== "true") await fail(`the Quilt replay route does not replay: ${again.text.slice(0, 300)}`);
   console.log(`container 'bench-c': operation ${first.json?.operation_id} (${first.json?.status}), replayed with its key`);
 
+  // A webhook-provider pool whose machine.launch events go to this process's receiver.
+  const receiver = await startReceiver();
+  await expectStatus(base, "POST", "/cloudpools/bench-hook/config", { token, body: { provider: { type: "webhook", url: receiver.url, secret: "whsec_bench_0123456789abcdef", timeoutMs: 5000 } } }, 200);
+  let hookSize = 0;
+
+  // Pools of 10 and 1,000 simulated machines, all RUNNING before anything is measured.
+  const fast = { type: "simulated", requestDelayMs: 0, bootDelayMs: 0, terminateDelayMs: 0 };
+  for (const n of [10, 1000]) {
+    await expectStatus(base, "POST", `/cloudpools/bench-p${n}/config`, { token, body: { provider: fast } }, 200);
+    await expectStatus(base, "POST", `/cloudpools/bench-p${n}/pool/size`, { token, body: { desiredSize: n } }, 200);
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const pool = await expectStatus(base, "GET", `/cloudpools/bench-p${n}/pool`, { token }, 200);
+      const running = (pool.json?.machines ?? []).filter((m) => m.machineState === "RUNNING").length;
+      if (running === n) break;
+      if (Date.now() > deadline) await fail(`pool bench-p${n}: ${running} of ${n} machines RUNNING after 120 s`);
+      await sleep(500);
+    }
+    console.log(`pool 'bench-p${n}': ${n} machines RUNNING`);
+  }
+
   const auth = { authorization: `Bearer ${token}` };
   const routes = [
     { name: "healthz", method: "GET", path: "/healthz", headers: {} },
@@ -356,6 +445,8 @@ async function main() {
       headers: { ...quilt, "idempotency-key": "bench-replay" },
       body: JSON.stringify(resize),
     },
+    { name: "pool.10", method: "GET", path: "/cloudpools/bench-p10/pool", headers: auth },
+    { name: "pool.1000", method: "GET", path: "/cloudpools/bench-p1000/pool", headers: auth },
   ];
   // Routes sharing a method and path (a write and its replay) are told apart by their name.
   const label = (r) => `${r.method} ${r.path}` + (routes.filter((x) => x.method === r.method && x.path === r.path).length > 1 ? ` (${r.name})` : "");
@@ -365,6 +456,7 @@ async function main() {
       (warmup > 0 ? ` (+${warmup} s unmeasured warm-up per route before the first round)` : ""),
   );
   const perRound = [];
+  const launchRounds = [];
   for (let i = 0; i < rounds; i++) {
     if (rounds > 1) console.log(`  round ${i + 1}/${rounds}`);
     const round = [];
@@ -376,6 +468,21 @@ async function main() {
       console.log(`${fmt(out.requests_per_s, 0)} req/s, p50 ${fmt(out.latency_ms.p50)} ms`);
       round.push(out);
     }
+    // POST /pool/size → machine.launch at the receiver, one request at a time.
+    process.stdout.write(`    POST /cloudpools/bench-hook/pool/size → machine.launch (${launches} samples) ... `);
+    const samples = [];
+    for (let k = 0; k < launches; k++) {
+      hookSize++;
+      const arrived = receiver.nextLaunch(10_000);
+      const t0 = performance.now();
+      const r = await call(base, "POST", "/cloudpools/bench-hook/pool/size", { token, body: { desiredSize: hookSize } });
+      if (r.status !== 200) await fail(`POST /cloudpools/bench-hook/pool/size answered ${r.status}: ${r.text.slice(0, 300)}`);
+      const at = await arrived.catch((err) => fail(String(err)));
+      samples.push(at - t0);
+    }
+    const launch = { samples: samples.length, p50_ms: percentile(samples, 50), p99_ms: percentile(samples, 99), max_ms: Math.max(...samples) };
+    console.log(`p50 ${fmt(launch.p50_ms)} ms, p99 ${fmt(launch.p99_ms)} ms`);
+    launchRounds.push(launch);
     // Ratios within the round: the baseline ran seconds before, under the same conditions.
     for (const r of round) {
       r.ratio_rps = r.requests_per_s / round[0].requests_per_s;
@@ -388,6 +495,7 @@ async function main() {
   const after = await call(base, "GET", "/cloudpools/bench/pool/size", { token });
 
   await stopDev();
+  await receiver.close();
 
   // One line per route: medians over the rounds (with one round, simply that round's figures).
   const median = (xs) => {
@@ -431,6 +539,17 @@ async function main() {
     );
   }
 
+  // GET /pool of 1,000 machines over 10: how much longer a request takes (req/s ratio, per round).
+  const poolRatio = median(perRound.map((round) => round.find((x) => x.name === "pool.10").requests_per_s / round.find((x) => x.name === "pool.1000").requests_per_s));
+  const launch = {
+    p50_ms: median(launchRounds.map((x) => x.p50_ms)),
+    p99_ms: median(launchRounds.map((x) => x.p99_ms)),
+    samples_per_round: launches,
+    rounds: launchRounds,
+  };
+  console.log(`\nGET /pool, 1,000 machines over 10: ${fmt(poolRatio, 2)}x the time per request (req/s of pool.10 / pool.1000)`);
+  console.log(`POST /pool/size → machine.launch at the receiver: p50 ${fmt(launch.p50_ms)} ms, p99 ${fmt(launch.p99_ms)} ms (${launches} samples per round, median over rounds)`);
+
   const report = {
     date: new Date().toISOString(),
     machine: { cpus: os.cpus().length, cpu_model: os.cpus()[0]?.model ?? null, loadavg_1m_start: loadBefore, loadavg_1m_end: os.loadavg()[0], platform: `${os.platform()} ${os.release()}`, node: process.version, wrangler: version },
@@ -438,6 +557,8 @@ async function main() {
     settings: { duration_s: duration, connections, rounds, warmup_s: warmup, desired_size: desired, pipelining: 1 },
     pool_after: after.json,
     results,
+    pool_1000_over_10: poolRatio,
+    webhook_launch: launch,
     rounds: perRound,
   };
   writeFileSync(RESULTS, JSON.stringify(report, null, 2) + "\n");
