@@ -5,7 +5,6 @@ import {
   actionForAlert,
   alertDedupKey,
   alertKey,
-  deliveryDedupKey,
   lastActionAfterActing,
   nextActionAt,
   planDelivery,
@@ -32,10 +31,9 @@ function ids() {
 const plan = (over: Partial<DeliveryPlanInput>) => planDelivery({ events: [], priors: new Map(), lastActionAt: null, minIntervalSeconds: 0, now: NOW, newOperationId: ids(), ...over });
 
 describe("dedup keys", () => {
-  it("an alert is fingerprint + startsAt + status; a delivery its id", () => {
+  it("an alert is fingerprint + startsAt + status", () => {
     expect(alertKey(alert("fp"))).toBe("fp|2026-04-20T11:00:00Z|firing");
     expect(alertDedupKey(alert("fp"))).toBe("a:fp|2026-04-20T11:00:00Z|firing");
-    expect(deliveryDedupKey("d-1")).toBe("d:d-1");
   });
 
   it("the same alert resolved, or firing again from a new start, is another key; the name does not matter", () => {

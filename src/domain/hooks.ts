@@ -73,9 +73,10 @@ export interface DeliveryResult {
   duplicate?: boolean;
 }
 
-/** Dedup key of a delivery id: a delivery sent again with the same id gets the first answer. */
-export const deliveryDedupKey = (deliveryId: string) => `d:${deliveryId}`;
-/** Dedup key of an alert instance in one state (fingerprint + startsAt + status): it acts once. */
+/**
+ * Dedup key of an alert instance in one state (fingerprint + startsAt + status): it acts once.
+ * (A delivery id is the kernel's idempotency key instead: a repeated delivery gets the first answer.)
+ */
 export const alertDedupKey = (a: AlertRef) => `a:${alertKey(a)}`;
 
 /** What an alert asks for: a firing one the hook's action, a resolved one its `resolved` action (none: ignored). */

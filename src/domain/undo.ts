@@ -5,6 +5,7 @@
 // `force`; nothing the second time), and the rollback's own outcome. The objects read the ledger
 // and the targets' state and apply these plans (src/objects/rollback.ts, commands/quilt.ts).
 import { canonicalJson, fail, type OperationRecord, type Result } from "./operations";
+import { bound, type Binding } from "./quilt";
 
 export interface RollbackInput {
   target_action_id: string;
@@ -50,22 +51,15 @@ export function planRollback(all: OperationRecord[], input: RollbackInput): Resu
   return { ok: true, ops: newestFirst };
 }
 
-/** A binding as a workload rotation makes it (mirrors the Quilt target state; plain data). */
-interface BindingShape {
-  current_function_id: string | null;
-  next_function_id: string | null;
-  cutover_at: number | null;
-}
-
 /**
  * Whether the target still holds what the operation made. A rotation's own cutover completes it
  * (the swapped binding still counts as what it made); any other later change does not.
  */
 export function holdsAfter(type: string, current: unknown, after: unknown): boolean {
   if (canonicalJson(current) === canonicalJson(after)) return true;
-  const made = after as BindingShape | null;
+  const made = after as Binding | null;
   if (type !== "elasticity.rotate_workload_function_binding" || !made?.next_function_id) return false;
-  return canonicalJson(current) === canonicalJson({ current_function_id: made.next_function_id, next_function_id: null, cutover_at: null } satisfies BindingShape);
+  return canonicalJson(current) === canonicalJson(bound(made.next_function_id));
 }
 
 export type UndoPlan =

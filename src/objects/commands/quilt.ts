@@ -5,41 +5,10 @@
 import { DEFAULT_CONFIG, newGroup, type WebhookProviderConfig } from "../../domain/model";
 import { fail, type OperationRecord, type Result } from "../../domain/operations";
 import { planUndo, type UndoResult } from "../../domain/undo";
+import { bound, planCutover, planNodeGroupScale, planRotation, rotationTimerFor, type Binding, type ContainerState, type FunctionPoolState, type Placement, type WorkloadState } from "../../domain/quilt";
 import type { GroupTx } from "../tx";
 
-export interface ContainerState {
-  container_id: string;
-  memory_limit_mb: number;
-  cpu_limit_percent: number;
-  updated_at: number;
-}
-
-export interface FunctionPoolState {
-  function_id: string;
-  min_instances: number;
-  max_instances: number;
-  desired_instances: number;
-  running_instances: number;
-}
-
-export interface Binding {
-  current_function_id: string | null;
-  next_function_id: string | null;
-  /** Unix seconds of the pending cutover, null when none. */
-  cutover_at: number | null;
-}
-
-export interface Placement {
-  node_group: string;
-  anti_affinity: boolean;
-}
-
-export interface WorkloadState {
-  workload_id: string;
-  binding: Binding | null;
-  placement: Placement | null;
-  updated_at: number;
-}
+export type { Binding, ContainerState, FunctionPoolState, Placement, WorkloadState } from "../../domain/quilt";
 
 export const ROTATION_TIMER = "rotation-cutover";
 
@@ -112,7 +81,7 @@ function putWorkload(tx: GroupTx, patch: Partial<WorkloadState>): WorkloadState 
 
 export function bindFunction(tx: GroupTx, functionId: string): Written<WorkloadState> {
   const before = workload(tx)?.binding ?? null;
-  const binding: Binding = { current_function_id: functionId, next_function_id: null, cutover_at: null };
+  const binding = bound(functionId);
   tx.timers.clear(ROTATION_TIMER);
   const state = putWorkload(tx, { binding });
   const operation = tx.op("elasticity.workload_function_binding", { request: { function_id: functionId }, result: { before, after: binding } });
@@ -122,11 +91,9 @@ export function bindFunction(tx: GroupTx, functionId: string): Written<WorkloadS
 /** Plans the swap to `next` at `cutoverAt` (unix seconds) on a timer; at once when it is past. */
 export function rotateFunction(tx: GroupTx, next: string, cutoverAt: number): Written<WorkloadState> {
   const before = workload(tx)?.binding ?? null;
-  const current = before?.current_function_id ?? null;
-  const due = cutoverAt * 1000 <= tx.now;
-  const binding: Binding = due ? { current_function_id: next, next_function_id: null, cutover_at: null } : { current_function_id: current, next_function_id: next, cutover_at: cutoverAt };
-  if (due) tx.timers.clear(ROTATION_TIMER);
-  else tx.timers.set(ROTATION_TIMER, cutoverAt * 1000, { next });
+  const { binding, due, timerAt } = planRotation(before, next, cutoverAt, tx.now);
+  if (timerAt === null) tx.timers.clear(ROTATION_TIMER);
+  else tx.timers.set(ROTATION_TIMER, timerAt, { next });
   const state = putWorkload(tx, { binding });
   const operation = tx.op("elasticity.rotate_workload_function_binding", {
     request: { next_function_id: next, cutover_at: cutoverAt },
@@ -139,8 +106,8 @@ export function rotateFunction(tx: GroupTx, next: string, cutoverAt: number): Wr
 export function cutover(tx: GroupTx): void {
   const w = workload(tx);
   const b = w?.binding;
-  if (!b || b.next_function_id === null || b.cutover_at === null || b.cutover_at * 1000 > tx.now) return;
-  const after: Binding = { current_function_id: b.next_function_id, next_function_id: null, cutover_at: null };
+  const after = planCutover(b, tx.now);
+  if (!w || !b || !after) return;
   putWorkload(tx, { binding: after });
   tx.op("workload.rotation_cutover", { result: { workload_id: w.workload_id, before: b, after } }, null);
 }
@@ -156,10 +123,9 @@ export function setPlacement(tx: GroupTx, placement: Placement): Written<Workloa
 
 export function scaleNodeGroup(tx: GroupTx, delta: number): Written<{ group: string; desired_size: number }> {
   const g = tx.group;
-  const desired = g.desiredSize + delta;
-  if (desired < g.minSize || desired > g.maxSize) {
-    return fail("OUT_OF_RANGE", `delta_units ${delta} would take node group '${g.name}' from ${g.desiredSize} to ${desired}, outside [${g.minSize}, ${g.maxSize}]`);
-  }
+  const plan = planNodeGroupScale(g, delta);
+  if (!plan.ok) return fail(plan.code, plan.message);
+  const desired = plan.desired;
   tx.setGroup({ desiredSize: desired });
   const operation = tx.op("elasticity.scale_node_group", { request: { delta_units: delta }, result: { before: { desired_size: g.desiredSize }, after: { desired_size: desired } } });
   tx.reconcile({ text: `node group scaled by ${delta} (operation ${operation.id})` });
@@ -210,7 +176,8 @@ function restore(tx: GroupTx, type: string, before: any, webhook: WebhookProvide
     case "elasticity.workload_function_binding":
     case "elasticity.rotate_workload_function_binding": {
       const b = before as Binding | null;
-      if (b?.next_function_id && b.cutover_at !== null) tx.timers.set(ROTATION_TIMER, Math.max(tx.now, b.cutover_at * 1000), { next: b.next_function_id });
+      const timer = rotationTimerFor(b, tx.now);
+      if (timer) tx.timers.set(ROTATION_TIMER, timer.at, { next: timer.next });
       else tx.timers.clear(ROTATION_TIMER);
       putWorkload(tx, { binding: b });
       return;

@@ -1,7 +1,7 @@
 // The Quilt wire format of operations and target states (docs/quilt.md, "The operation body").
 // Pure functions of what the Durable Object stored, so a replay formats to the same body.
 import type { OperationRecord, OperationStatus } from "../../domain/operations";
-import type { Binding, ContainerState, FunctionPoolState, Placement, WorkloadState } from "../../objects/commands/quilt";
+import type { Binding, ContainerState, FunctionPoolState, Placement, WorkloadState } from "../../domain/quilt";
 
 /** Target kinds as Quilt clients name them; the ledger's `group` is a node group. */
 export function kindName(kind: string): string {
