@@ -18,6 +18,21 @@ export const SIGNATURE_TOLERANCE_SEC = 300;
 /** Delivery ids and alert fingerprints are remembered this long (same as Idempotency-Key). */
 export const DEDUP_RETENTION_MS = 24 * 3_600_000;
 
+/** A hook's definition: which group it acts on and what it does (its secrets stay in its object). */
+export interface HookDefinition {
+  id: string;
+  tenantId: string;
+  group: string;
+  name: string;
+  format: HookFormat;
+  action: HookAction;
+  resolved: HookAction | null;
+  minIntervalSeconds: number;
+}
+
+/** What the management routes show: never a secret. */
+export type HookView = HookDefinition & { createdAt: number; updatedAt: number; previousSecretExpiresAt: number | null; lastActionAt: number | null };
+
 /** The alert behind an event (Alertmanager / Grafana). */
 export interface AlertRef {
   name: string | null;

@@ -6,7 +6,7 @@
 // and the alert.
 import type { Env } from "../../env";
 import type { HookRow } from "../../db/registry";
-import { DEDUP_RETENTION_MS, SECRET_GRACE_MS, alertDedupKey, lastActionAfterActing, planDelivery, type DeliveryResult, type HookAction, type HookEvent, type HookFormat } from "../../domain/hooks";
+import { DEDUP_RETENTION_MS, SECRET_GRACE_MS, alertDedupKey, lastActionAfterActing, planDelivery, type DeliveryResult, type HookDefinition, type HookEvent, type HookView } from "../../domain/hooks";
 import { fail, objectName, type CommandContext, type CommandResult, type Result } from "../../domain/operations";
 import { parseSignature, verify } from "../../domain/signature";
 import { SIGNATURE_TOLERANCE_SEC } from "../../domain/hooks";
@@ -17,16 +17,7 @@ import type { Trigger } from "./trigger";
 
 export { applyTrigger, type Trigger } from "./trigger";
 
-export interface HookDefinition {
-  id: string;
-  tenantId: string;
-  group: string;
-  name: string;
-  format: HookFormat;
-  action: HookAction;
-  resolved: HookAction | null;
-  minIntervalSeconds: number;
-}
+export type { HookDefinition, HookView } from "../../domain/hooks";
 
 interface HookDoc extends HookDefinition {
   createdAt: number;
@@ -35,9 +26,6 @@ interface HookDoc extends HookDefinition {
   previous: { secret: string; expiresAt: number } | null;
   lastActionAt: number | null;
 }
-
-/** What the management routes show: never a secret. */
-export type HookView = HookDefinition & { createdAt: number; updatedAt: number; previousSecretExpiresAt: number | null; lastActionAt: number | null };
 
 const DOC = "hook";
 const DDL = [

@@ -10,7 +10,7 @@ import { ApiError, notFound, unwrap } from "../../http/errors";
 import { bytesBody, jsonBody, readBody } from "../../http/body";
 import { tenantAuth } from "../../http/auth";
 import type { AppEnv } from "../../http/types";
-import type { HookView } from "../../objects/commands/hooks";
+import type { HookView } from "../../domain/hooks";
 import { groupStub, targetStub } from "../groups";
 import { HOOK_ID_RE, createHookBody, parseDelivery, type Parsed } from "./schemas";
 
