@@ -3,10 +3,10 @@
 // the migrations applied, random admin token), creates a tenant token and a pool, then measures
 // with autocannon, one after the other and with the same settings:
 //   healthz   GET  /healthz                       (baseline: no auth, no D1, no Durable Object)
-//   size.get  GET  /cloudpools/bench/pool/size    (token lookup in D1 + one DO RPC)
+//   size.get  GET  /cloudpools/bench/pool/size    (token check, cached 5 s per isolate + one DO RPC)
 //   size.set  POST /cloudpools/bench/pool/size    (token lookup + DO command + ledger row to D1)
-//   autoscale.metrics   POST /v1/services/{uuid}/autoscale/metrics   (token + group uuid lookups
-//                       in D1, DO command: sample stored, policies evaluated; no decision row)
+//   autoscale.metrics   POST /v1/services/{uuid}/autoscale/metrics   (token check + group uuid
+//                       lookup, both cached in the isolate, DO command: sample stored, policies evaluated; no decision row)
 //   autoscale.evaluate  POST /v1/services/{uuid}/autoscale/evaluate  (token + uuid lookups,
 //                       read-only what-if in the DO)
 //   quilt.write   POST /api/elasticity/control/containers/bench-c/resize  (token lookup + Quilt
@@ -26,7 +26,8 @@
 // BENCH_WARMUP (s of unmeasured traffic per route before its run, default 2; 0 disables),
 // BENCH_DESIRED (desired size of the pool, default 2), BENCH_ROUNDS (default 1: repeat the whole
 // sequence N times and report per-route medians; useful on a shared, noisy machine),
-// BENCH_PORT (default: a free port).
+// BENCH_PORT (default: a free port), BENCH_LAUNCHES (POST /pool/size → machine.launch samples per
+// round, default 40).
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
