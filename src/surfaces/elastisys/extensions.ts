@@ -16,16 +16,16 @@ export const poolExtensions = new Hono<AppEnv>();
 poolExtensions.get("/activities", query(activitiesQuery), async (c) => {
   const limit = c.req.valid("query").limit ?? 50;
   const stub = poolStub(c);
-  const [exists, pending, stored] = await Promise.all([
-    stub.getConfig(),
-    stub.pendingOperations(),
-    // While D1 is unreachable the pool's outbox still holds everything written since it went away.
-    listTargetOperations(c.env.DB, { tenantId: c.get("tenantId"), targetKind: "group", targetId: poolOf(c), limit }).catch((err) => {
-      console.warn("activities: D1 read failed, serving the pool's unflushed records only", String(err));
-      c.header("Warning", '199 scalegate "ledger unavailable: only records not yet in D1 are listed"');
-      return [];
-    }),
-  ]);
+  // The outbox first, then D1: a record the pool acknowledges between the two reads was in D1
+  // before the second one, so it is found in one or the other (read in parallel, it could be
+  // missed by both while another request's push completes).
+  const [exists, pending] = await Promise.all([stub.getConfig(), stub.pendingOperations()]);
+  // While D1 is unreachable the pool's outbox still holds everything written since it went away.
+  const stored = await listTargetOperations(c.env.DB, { tenantId: c.get("tenantId"), targetKind: "group", targetId: poolOf(c), limit }).catch((err) => {
+    console.warn("activities: D1 read failed, serving the pool's unflushed records only", String(err));
+    c.header("Warning", '199 scalegate "ledger unavailable: only records not yet in D1 are listed"');
+    return [];
+  });
   // A deleted pool keeps its history; a pool that never existed has none to show.
   if (!exists.ok && stored.length === 0 && pending.length === 0) throw fromFailure(exists as Failure, poolSubject(c));
   // Records not yet flushed to D1 come from the pool's outbox; D1 wins where both have a record.
