@@ -182,6 +182,7 @@ export class ObjectKernel {
    * pushed after them). The alarm is re-armed by every commit and once more at the end.
    */
   async alarm(): Promise<void> {
+    this.timers.forgetArmed();
     const now = Date.now();
     const after = new Set<"flush" | "deliver">();
     const scope: TimerScope = { now, kernel: this, tx: () => this.tx(now, null), after: (w) => after.add(w) };

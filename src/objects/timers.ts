@@ -74,7 +74,19 @@ interface Row {
 const toTimer = (r: Row): Timer => ({ kind: r.kind as TimerKind, key: r.key, dueMs: r.due_ms, payload: r.payload === null ? null : JSON.parse(r.payload) }) as Timer;
 
 export class Timers {
+  /**
+   * What this instance last set the alarm to (null: deleted; undefined: unknown), so a commit that
+   * did not move the earliest timer writes no alarm. Forgotten when the alarm fires (the runtime
+   * clears it) and by a new instance.
+   */
+  #armed: number | null | undefined = undefined;
+
   constructor(private readonly storage: DurableObjectStorage) {}
+
+  /** The alarm fired (the runtime cleared it): the next `arm` writes it whatever it was. */
+  forgetArmed(): void {
+    this.#armed = undefined;
+  }
 
   set<K extends TimerKind>(r: RefArg<K>, dueMs: number, payload?: TimerPayloads[K]): void {
     const { kind, key } = ref(r);
@@ -156,8 +168,14 @@ export class Timers {
    */
   arm(now: number): Promise<void> {
     const due = this.earliest();
-    const p = due === null ? this.storage.deleteAlarm() : this.storage.setAlarm(Math.max(due, now + 1));
-    return p.catch((err: unknown) => console.error("setting the alarm failed", String(err)));
+    const at = due === null ? null : Math.max(due, now + 1);
+    if (this.#armed !== undefined && at === this.#armed) return Promise.resolve(); // already there
+    this.#armed = at;
+    const p = at === null ? this.storage.deleteAlarm() : this.storage.setAlarm(at);
+    return p.catch((err: unknown) => {
+      this.#armed = undefined;
+      console.error("setting the alarm failed", String(err));
+    });
   }
 
   /**
@@ -170,5 +188,6 @@ export class Timers {
     const at = Math.max(due, now + 1);
     const current = await this.storage.getAlarm();
     if (current === null || current > at) await this.storage.setAlarm(at);
+    this.#armed = current === null || current > at ? at : current;
   }
 }
