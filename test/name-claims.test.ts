@@ -2,13 +2,14 @@
 // INSERT whose primary key is the lock, not a check followed by an insert. Concurrent creations of
 // one name in two groups: exactly one wins, the others are item error 23 and leave nothing behind.
 // A claim is released when the group refuses the instance and when the instance is deleted (by
-// the route at once, by any other path when its deletion reaches D1); a stale claim nobody turned
-// into an instance is taken over after an hour.
+// the route at once, by any other path — its pool deleted — when its deletion reaches D1); a
+// terminated instance is kept (stopped) and keeps its name; a stale claim nobody turned into an
+// instance is taken over after an hour.
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { STALE_CLAIM_MS } from "../src/db/names";
-import { call } from "./helpers";
-import { expectItemError, expectSingleError, newInstance, newTenant, slowService, type Tenant } from "./kraftcloud-support";
+import { advance, call } from "./helpers";
+import { STOP_MS, expectItemError, expectSingleError, newInstance, newTenant, slowService, stub, type Tenant } from "./kraftcloud-support";
 
 const create = (t: Tenant, group: string, name: string) => t.api.post("/v1/instances", { name, image: "a/b:1", service_group: { name: group } });
 
@@ -53,26 +54,32 @@ describe("instance names claimed atomically", () => {
     expectSingleError(await create(t, "g1", "again"), "instances", 23);
   });
 
-  it("an instance deleted through another dialect (elastisys terminate) frees its name when its deletion reaches D1", async () => {
+  it("elastisys terminate keeps the instance (stopped): its name stays taken", async () => {
     const t = await newTenant("nc-term");
     await slowService(t, "g1");
     const a = await newInstance(t, "g1", { name: "term" });
     const r = await call("POST", `/cloudpools/g1/pool/${a.uuid}/terminate`, { token: t.token, body: { decrementDesiredSize: true } });
     expect(r.status, r.text).toBe(200);
-    // The group pushes the instance's registry row (deleted) with its outbox; that push frees the name.
-    let freed = false;
-    for (let i = 0; i < 50 && !freed; i++) {
-      freed = (await claims(t.tenant)).find((c) => c.name === "term")?.released_at != null;
-      if (!freed) await new Promise((res) => setTimeout(res, 20));
-    }
+    await advance(stub(t, "g1"), STOP_MS);
+    expect((await t.api.get(`/v1/instances/${a.uuid}`)).body.data.instances[0]).toMatchObject({ name: "term", state: "stopped" });
+    expectSingleError(await create(t, "g1", "term"), "instances", 23);
+    expect((await claims(t.tenant)).find((c) => c.name === "term")).toMatchObject({ uuid: a.uuid, released_at: null });
+  });
+
+  it("an instance deleted with its pool (elastisys DELETE) frees its name when that deletion reaches D1", async () => {
+    const t = await newTenant("nc-pool");
+    await slowService(t, "g1");
+    await slowService(t, "g2");
+    const a = await newInstance(t, "g1", { name: "pooled" });
+    const r = await call("DELETE", `/cloudpools/g1`, { token: t.token });
+    expect(r.status, r.text).toBe(200);
+    expect(r.body.terminated).toEqual([a.uuid]);
+    // The group's outbox pushed the instance's registry row as deleted, and with it the release.
     const registry = await env.DB.prepare(`SELECT deleted_at FROM instances WHERE uuid = ?`).bind(a.uuid).first<any>();
-    if (registry?.deleted_at != null) {
-      expect(freed).toBe(true);
-      expect((await newInstance(t, "g1", { name: "term" })).uuid).not.toBe(a.uuid);
-    } else {
-      // Terminate keeps a stopping instance until its provider confirms: the name stays taken.
-      expectSingleError(await create(t, "g1", "term"), "instances", 23);
-    }
+    expect(registry?.deleted_at).not.toBeNull();
+    expect((await claims(t.tenant)).find((c) => c.name === "pooled")).toMatchObject({ uuid: a.uuid, released_at: registry.deleted_at });
+    const b = await newInstance(t, "g2", { name: "pooled" });
+    expect(b.uuid).not.toBe(a.uuid);
   });
 
   it("a group that refuses the instance releases the claim: an unknown group (8), then the name works elsewhere", async () => {
