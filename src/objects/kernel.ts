@@ -8,7 +8,7 @@ import { pushEntries } from "../db/push";
 import { fail, fingerprint, type CommandContext, type CommandResult, type Result } from "../domain/operations";
 import { DELIVERY_SAFETY_MS, Deliveries } from "./deliveries";
 import { IdempotencyStore, type Begun, type Claim } from "./idempotency";
-import { OUTBOX_SAFETY_MS, Outbox, outboxBackoffMs } from "./outbox";
+import { OUTBOX_SAFETY_MS, Outbox, outboxBackoffMs, type PendingEntry } from "./outbox";
 import { migrate } from "./schema";
 import { GroupStore } from "./store";
 import { Timers, type Timer, type TimerKind } from "./timers";
@@ -65,8 +65,10 @@ export class ObjectKernel {
   readonly deliveries: Deliveries;
   readonly #handlers: TimerHandlers;
   #flushFailures = 0;
-  /** The outbox push in flight, if any. */
-  #pushing: Promise<void> | null = null;
+  /** The outbox pushes in flight. */
+  readonly #pushes = new Set<Promise<void>>();
+  /** Which revision of each outbox entry (`kind key`) a push in flight carries. */
+  readonly #sending = new Map<string, number>();
 
   constructor(
     private readonly state: DurableObjectState,
@@ -172,8 +174,25 @@ export class ObjectKernel {
     }
     if (!result.ok) return result;
     if (result.replayed) await this.settleReplay();
-    else await this.flush();
+    else await this.#pushAfterAnswer(ctx);
     return result;
+  }
+
+  /**
+   * Issue 10: a hot mutation answers once its state and ledger record are committed here; the
+   * client does not wait for D1. The push is dispatched now, before the answer leaves, so a read
+   * made after the answer reaches D1 after the write; a failed or lost push is retried by the alarm
+   * (the outbox timer the commit set). Not `waitUntil`: an object keeps running while it has work
+   * in flight. Still awaited: Quilt writes (their operation reads — by id, by action, rollback —
+   * read D1) and registry rows (a group or instance created or deleted, a hook: lookups by uuid and
+   * lists read D1); docs/benchmarks.md, "Push after the answer".
+   */
+  #pushAfterAnswer(ctx: CommandContext): Promise<void> {
+    const awaited = ctx.dialect === "quilt" || this.outbox.pending().some((p) => p.entry.kind !== "operation");
+    const push = this.flush();
+    if (awaited) return push;
+    void push;
+    return Promise.resolve();
   }
 
   /**
@@ -215,30 +234,42 @@ export class ObjectKernel {
     if (this.outbox.size() > 0) await this.flush();
   }
 
-  /** Pushes the outbox to D1; on failure the outbox timer retries with backoff. */
-  async flush(): Promise<void> {
-    // One push at a time: concurrent commands would otherwise each re-send the entries another is
-    // already pushing (correct, since D1 upserts only move forward, but several D1 writes per
-    // record under load — docs/benchmarks.md). A caller waits for the push in flight, then pushes
-    // what is still pending, so its own record is in D1 (or retried) before it answers.
-    while (this.#pushing) await this.#pushing;
-    this.#pushing = this.#push().finally(() => (this.#pushing = null));
-    await this.#pushing;
+  /**
+   * Pushes the outbox to D1 and resolves when every push in flight has ended; on failure the
+   * outbox timer retries with backoff. What is pending is dispatched at once, in the caller's
+   * turn, except the revisions a push in flight already carries: concurrent commands never
+   * re-send each other's entries (docs/benchmarks.md), and none waits for another push to end
+   * before its own record is on its way to D1.
+   */
+  flush(): Promise<void> {
+    const slot = (p: PendingEntry) => `${p.kind} ${p.key}`;
+    const batch = this.outbox.pending().filter((p) => this.#sending.get(slot(p)) !== p.rev);
+    if (batch.length > 0) {
+      for (const p of batch) this.#sending.set(slot(p), p.rev);
+      const push: Promise<void> = this.#push(batch).finally(() => {
+        for (const p of batch) if (this.#sending.get(slot(p)) === p.rev) this.#sending.delete(slot(p));
+        this.#pushes.delete(push);
+      });
+      this.#pushes.add(push);
+    } else if (this.#pushes.size === 0) this.#clearIdleTimer();
+    return Promise.all([...this.#pushes]).then(() => undefined);
   }
 
-  async #push(): Promise<void> {
-    const pending = this.outbox.pending();
-    if (pending.length > 0) {
-      try {
-        await pushEntries(this.env.DB, pending.map((p) => p.entry));
-        this.commit(() => this.outbox.acknowledge(pending));
-        this.#flushFailures = 0;
-      } catch (err) {
-        this.#flushFailures++;
-        console.warn(`ledger flush failed (${this.#flushFailures} in a row), retrying`, String(err));
-        this.commit(() => this.timers.set("outbox-flush", Date.now() + outboxBackoffMs(this.#flushFailures)));
-      }
+  async #push(pending: PendingEntry[]): Promise<void> {
+    try {
+      await pushEntries(this.env.DB, pending.map((p) => p.entry));
+      this.commit(() => this.outbox.acknowledge(pending));
+      this.#flushFailures = 0;
+    } catch (err) {
+      this.#flushFailures++;
+      console.warn(`ledger flush failed (${this.#flushFailures} in a row), retrying`, String(err));
+      this.commit(() => this.timers.set("outbox-flush", Date.now() + outboxBackoffMs(this.#flushFailures)));
     }
+    this.#clearIdleTimer();
+  }
+
+  /** Nothing left to push: the outbox timer has nothing to retry. */
+  #clearIdleTimer(): void {
     if (this.outbox.size() === 0 && this.timers.get("outbox-flush")) this.commit(() => this.timers.clear("outbox-flush"));
   }
 }
