@@ -68,6 +68,15 @@ export const providersError = z
 
 export const bearer = (description: string) => ({ type: "http", scheme: "bearer", description });
 
+/** The tenant credentials of the elastisys and KraftCloud surfaces: Bearer, or Basic with the token as password (src/http/auth.ts). */
+export const tenantSchemes = () => ({
+  securitySchemes: {
+    tenantBearer: bearer("A tenant token (POST /admin/tenants/{tenant}/tokens)"),
+    tenantBasic: { type: "http", scheme: "basic", description: "HTTP Basic: any user name, the tenant token as password" },
+  },
+  security: ["tenantBearer", "tenantBasic"],
+});
+
 export const idempotencyKeyHeader: HeaderParam = {
   description: "Makes the write idempotent for 24 h: a retry with the same key and body replays the first answer (with `Idempotent-Replayed: true`); the same key with another body is refused.",
   schema: z.string().regex(/^[\x21-\x7e]{1,255}$/),

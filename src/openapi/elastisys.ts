@@ -4,7 +4,7 @@ import { z } from "zod";
 import { MACHINE_STATES, SERVICE_STATES, VICTIM_POLICIES } from "../domain/model";
 import { activitiesQuery, attachBody, configBody, decrementBody, serviceStateBody, setSizeBody, simulatorEventBody } from "../surfaces/elastisys/schemas";
 import type { DocumentSpec, Operation } from "./builder";
-import { REPLAY_HEADERS, anyJson, bearer, elastisysError, idempotencyKeyHeader, isoTime, nullableTime } from "./common";
+import { REPLAY_HEADERS, anyJson, elastisysError, idempotencyKeyHeader, isoTime, nullableTime, tenantSchemes } from "./common";
 
 export const machine = z
   .looseObject({
@@ -108,11 +108,7 @@ export function elastisysSpec(): DocumentSpec {
       { name: "extensions", description: "Ledger and simulator (extensions)" },
       { name: "pool-scoped token", description: "The pool routes at the root (`/pool`, `/config`, ...), for a token issued with {pool}: they act on that pool" },
     ],
-    securitySchemes: {
-      tenantBearer: bearer("A tenant token (POST /admin/tenants/{tenant}/tokens)"),
-      tenantBasic: { type: "http", scheme: "basic", description: "HTTP Basic: any user name, the tenant token as password" },
-    },
-    security: ["tenantBearer", "tenantBasic"],
+    ...tenantSchemes(),
     error: elastisysError,
     operations,
   };

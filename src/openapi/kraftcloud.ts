@@ -7,7 +7,7 @@ import { listQuery } from "../surfaces/kraftcloud/filters";
 import { MAX_ITEMS, detailsQuery, refBody } from "../surfaces/kraftcloud/refs";
 import { createInstanceBody, createServiceItem, deleteOptions, startOptions, stopOptions } from "../surfaces/kraftcloud/schemas";
 import type { DocumentSpec, Operation } from "./builder";
-import { bearer, idempotencyKeyHeader, kraftcloudError } from "./common";
+import { idempotencyKeyHeader, kraftcloudError, tenantSchemes } from "./common";
 import { autoscaleConfig, envelope, evaluateAnswer, instance, metricsAnswer, policy, serviceGroup } from "./kraftcloud-answers";
 
 /** One object or an array of 1 to 253 (what the routers' oneOrMany accepts). */
@@ -90,11 +90,7 @@ export function kraftcloudSpec(): DocumentSpec {
       { name: "autoscale", description: "Autoscale configurations and step policies" },
       { name: "extensions", description: "Metric samples and what-if evaluation (Scalegate extensions)" },
     ],
-    securitySchemes: {
-      tenantBearer: bearer("A tenant token (POST /admin/tenants/{tenant}/tokens)"),
-      tenantBasic: { type: "http", scheme: "basic", description: "HTTP Basic: any user name, the tenant token as password" },
-    },
-    security: ["tenantBearer", "tenantBasic"],
+    ...tenantSchemes(),
     error: kraftcloudError,
     operations,
   };
