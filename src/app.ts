@@ -32,8 +32,9 @@ app.use("*", async (c, next) => {
 // refuses one (src/http/body.ts).
 app.use("*", strictBody);
 
-// Query parameters: only those a route declares with query() (src/http/query.ts). /v1 still
-// checks its own in src/surfaces/kraftcloud/refs.ts (parseQuery) until its routes declare them.
+// Query parameters: only those a route declares with query() (src/http/query.ts). /v1 declares
+// its routes' parameters in one table (src/surfaces/kraftcloud/queries.ts), checked by the same
+// checker, because its 405 handlers and the /services/autoscale pass-through share paths.
 app.use("*", (c, next) => (c.req.path === "/v1" || c.req.path.startsWith("/v1/") ? next() : strictQuery(c, next)));
 
 app.get("/healthz", (c) => c.json({ status: "ok" }));
