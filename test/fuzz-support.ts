@@ -270,10 +270,8 @@ export async function stateOf(stubs: DurableObjectStub[], tenants: string[]): Pr
   const tables = (await env.DB.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name <> 'd1_migrations' ORDER BY name`).all<{ name: string; sql: string }>()).results.filter((t) => /\btenant_id\b/.test(t.sql));
   const marks = tenants.map(() => "?").join(",");
   const d1 = await env.DB.batch(tables.map((t) => env.DB.prepare(`SELECT * FROM "${t.name}" WHERE tenant_id IN (${marks})`).bind(...tenants)));
-  // A released name claim (instance_names, src/db/names.ts) holds nothing: a refused creation
-  // releases its claim by stamping the row rather than deleting it, so released rows are left out.
-  const live = (table: string, r: Record<string, unknown>) => !(table === "instance_names" && r.released_at !== null);
-  return { objects, d1: Object.fromEntries(tables.map((t, i) => [t.name, d1[i].results.filter((r) => live(t.name, r as Record<string, unknown>)).map((r) => JSON.stringify(r)).sort()])) };
+  // Every row counts, name claims included: a refused creation drops its claim (src/db/names.ts).
+  return { objects, d1: Object.fromEntries(tables.map((t, i) => [t.name, d1[i].results.map((r) => JSON.stringify(r)).sort()])) };
 }
 
 /** A short, replayable description of a request (in every failure message). */

@@ -1,7 +1,7 @@
 // Instance names are claimed atomically per tenant (src/db/names.ts, migrations/0006): one D1
 // INSERT whose primary key is the lock, not a check followed by an insert. Concurrent creations of
 // one name in two groups: exactly one wins, the others are item error 23 and leave nothing behind.
-// A claim is released when the group refuses the instance and when the instance is deleted (by
+// A refused claim is dropped (no row left); a claim is released when the instance is deleted (by
 // the route at once, by any other path — its pool deleted — when its deletion reaches D1); a
 // terminated instance is kept (stopped) and keeps its name; a stale claim nobody turned into an
 // instance is taken over after an hour.
@@ -82,11 +82,12 @@ describe("instance names claimed atomically", () => {
     expect(b.uuid).not.toBe(a.uuid);
   });
 
-  it("a group that refuses the instance releases the claim: an unknown group (8), then the name works elsewhere", async () => {
+  it("a group that refuses the instance drops the claim: an unknown group (8), then the name works elsewhere", async () => {
     const t = await newTenant("nc-refused");
     await slowService(t, "g1");
     expectSingleError(await create(t, "nope", "orphan"), "instances", 8);
-    expect((await claims(t.tenant)).find((c) => c.name === "orphan")?.released_at).not.toBeNull();
+    // A refused creation leaves no claim row behind.
+    expect((await claims(t.tenant)).find((c) => c.name === "orphan")).toBeUndefined();
     await newInstance(t, "g1", { name: "orphan" });
     expect(await members(t, "g1")).toHaveLength(1);
   });

@@ -64,6 +64,15 @@ export async function releaseInstanceName(d1: D1Database, uuid: string, now: num
   await d1.prepare(`UPDATE instance_names SET released_at = ?1 WHERE uuid = ?2 AND released_at IS NULL`).bind(now, uuid).run();
 }
 
+/**
+ * Drops the claim of an instance the group refused: it never existed, so no registry row needs the
+ * released claim to explain it, and a refused creation leaves no row behind (issue 9's fuzzer saw
+ * refused creations piling up released rows).
+ */
+export async function dropRefusedClaim(d1: D1Database, uuid: string): Promise<void> {
+  await d1.prepare(`DELETE FROM instance_names WHERE uuid = ?1 AND released_at IS NULL`).bind(uuid).run();
+}
+
 /** The same release inside an outbox batch: an instance's deletion reaching D1 frees its name. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any schema: the table is declared above
 export const releaseStatement = (db: DrizzleD1Database<any>, uuid: string, now: number): BatchItem<"sqlite"> =>

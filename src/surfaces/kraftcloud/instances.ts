@@ -4,7 +4,7 @@
 // service group (its Durable Object); the D1 instance registry says which group holds a UUID.
 import { Hono, type Context } from "hono";
 import { z } from "zod";
-import { claimInstanceName, releaseInstanceName } from "../../db/names";
+import { claimInstanceName, dropRefusedClaim, releaseInstanceName } from "../../db/names";
 import { listInstances } from "../../db/registry";
 import { groupUuid, type GroupState, type Machine, type ScaleToZero } from "../../domain/model";
 import { jsonBody } from "../../http/body";
@@ -69,7 +69,7 @@ async function create(c: Ctx, b: CreateInstanceBody): Promise<Item> {
     throw err;
   }
   if (!r.ok) {
-    await releaseInstanceName(c.env.DB, uuid, Date.now());
+    await dropRefusedClaim(c.env.DB, uuid);
     return groupFailure(r, group.name, { name });
   }
   return instanceJson(r.instance, { uuid: await groupUuid(c.get("tenantId"), group.name), name: group.name }, r.instance.requestedAt);
