@@ -4,7 +4,7 @@ import { SELF, createExecutionContext, env, runInDurableObject, waitOnExecutionC
 import fc from "fast-check";
 import { expect, inject } from "vitest";
 import { app } from "../src/app";
-import type { Call } from "./helpers";
+import { readAnswer, type Call } from "./helpers";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -40,17 +40,6 @@ function streamOf(bytes: Uint8Array): ReadableStream<Uint8Array> {
   });
 }
 
-async function asCall(res: Response): Promise<Call> {
-  const text = await res.text();
-  let body: any = null;
-  try {
-    body = text ? JSON.parse(text) : null;
-  } catch {
-    body = text;
-  }
-  return { status: res.status, headers: res.headers, text, body };
-}
-
 /**
  * Sends a request as a client would put it on the wire. Through the Worker's fetch (SELF), except
  * a GET or HEAD with a body: the runtime's `Request` refuses to build one, so it is a POST request
@@ -76,9 +65,9 @@ export async function send(r: RawRequest): Promise<Call> {
     const ctx = createExecutionContext();
     const res = await app.fetch(asGet, env, ctx);
     await waitOnExecutionContext(ctx);
-    return asCall(res);
+    return readAnswer(res);
   }
-  return asCall(await SELF.fetch(BASE + r.path, { method, headers, body }));
+  return readAnswer(await SELF.fetch(BASE + r.path, { method, headers, body }));
 }
 
 // ------------------------------------------------------------------ dialect error shapes

@@ -25,6 +25,18 @@ export interface CallOptions {
   cf?: Record<string, unknown>;
 }
 
+/** An answer as the tests read it: status, headers, text, and the body parsed when it is JSON. */
+export async function readAnswer(res: Response): Promise<Call> {
+  const text = await res.text();
+  let body: any = null;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    body = text;
+  }
+  return { status: res.status, headers: res.headers, text, body };
+}
+
 export async function call(method: string, path: string, opts: CallOptions = {}): Promise<Call> {
   const headers: Record<string, string> = { ...(opts.headers ?? {}) };
   if (opts.token) headers.Authorization = `Bearer ${opts.token}`;
@@ -35,15 +47,7 @@ export async function call(method: string, path: string, opts: CallOptions = {})
   }
   const init: RequestInit & { cf?: Record<string, unknown> } = { method, headers, body: payload };
   if (opts.cf) init.cf = opts.cf;
-  const res = await SELF.fetch((opts.origin ?? BASE) + path, init as RequestInit);
-  const text = await res.text();
-  let body: any = null;
-  try {
-    body = text ? JSON.parse(text) : null;
-  } catch {
-    body = text;
-  }
-  const answer = { status: res.status, headers: res.headers, text, body };
+  const answer = await readAnswer(await SELF.fetch((opts.origin ?? BASE) + path, init as RequestInit));
   // Every answer a test receives must match the project's OpenAPI documents (./contract.ts).
   expectContract(method, path, answer);
   return answer;
