@@ -2,22 +2,11 @@
 // objects before its own command, so it begins its request itself. While it runs, the same key is
 // IN_FLIGHT; an object killed in the middle leaves nothing behind (in flight was in memory only),
 // so the same key then runs; once completed, it replays, and a different request is a conflict.
-import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { CommandContext } from "../src/domain/operations";
-import { hangPushes, killAll, until } from "./kernel-support";
+import { hangPushes, kernelTenant, killAll, until } from "./kernel-support";
 
 const TENANT = "ki-tenant";
-const stubOf = (kind: string, id: string) => env.GROUPS.get(env.GROUPS.idFromName(`${TENANT}:${kind}:${id}`));
-const ctx = (kind: "container" | "action", id: string, extra: Partial<CommandContext> = {}): CommandContext => ({
-  tenantId: TENANT,
-  group: id,
-  targetKind: kind,
-  dialect: "quilt",
-  requestId: crypto.randomUUID(),
-  idempotencyKey: null,
-  ...extra,
-});
+const { stubOf, ctx } = kernelTenant(TENANT);
 
 describe("a rollback killed in the middle", () => {
   it("the same key is IN_FLIGHT while it runs, runs again after the kill, then replays; another request with it is a conflict", async () => {

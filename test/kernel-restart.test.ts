@@ -5,10 +5,9 @@
 // wakes with an overdue timer and no alarm runs it at once; the schema migrations.
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { CommandContext } from "../src/domain/operations";
 import { OUTBOX_SAFETY_MS } from "../src/objects/outbox";
 import { MIGRATIONS, SCHEMA_VERSION, migrate, schemaVersion } from "../src/objects/schema";
-import { hangPushes, killAll, until } from "./kernel-support";
+import { hangPushes, kernelTenant, killAll, until } from "./kernel-support";
 import { HOUR, SECOND, alarmAt, expectArmed, freezeClock, outboxOperationIds, releaseClock, setClock, timerRows } from "./clock";
 
 const TENANT = "kr-tenant";
@@ -20,17 +19,7 @@ afterEach(() => {
   releaseClock();
 });
 
-const targetStub = (kind: string, id: string) => env.GROUPS.get(env.GROUPS.idFromName(`${TENANT}:${kind}:${id}`));
-
-const ctx = (kind: "container" | "group", id: string, extra: Partial<CommandContext> = {}): CommandContext => ({
-  tenantId: TENANT,
-  group: id,
-  targetKind: kind,
-  dialect: kind === "container" ? "quilt" : "elastisys",
-  requestId: crypto.randomUUID(),
-  idempotencyKey: null,
-  ...extra,
-});
+const { stubOf: targetStub, ctx } = kernelTenant(TENANT);
 
 /** The D1 ledger row of one operation, or null. */
 const d1Operation = (id: string) => env.DB.prepare(`SELECT id, type, action_id, status FROM operations WHERE id = ?`).bind(id).first<{ id: string; type: string; action_id: string | null; status: string }>();

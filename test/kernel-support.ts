@@ -1,6 +1,7 @@
 // Interrupting an object the way a crash would, for the kernel suites: D1 pushes that never answer,
 // and killing every object of the file at once (storage kept, memory and in-flight work lost).
-import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
+import { abortAllDurableObjects, env, runInDurableObject } from "cloudflare:test";
+import type { CommandContext, TargetKind } from "../src/domain/operations";
 
 /**
  * Makes the object's D1 batches (its outbox pushes) hang until `gate.hang` is set false. The
@@ -38,4 +39,20 @@ export async function until(check: () => Promise<boolean>): Promise<void> {
     await new Promise((r) => setTimeout(r, 5));
   }
   throw new Error("condition never met");
+}
+
+/** Stubs and command contexts of one tenant's objects, called straight over RPC (a group acts as elastisys, the rest as Quilt). */
+export function kernelTenant(tenant: string) {
+  return {
+    stubOf: (kind: string, id: string) => env.GROUPS.get(env.GROUPS.idFromName(`${tenant}:${kind}:${id}`)),
+    ctx: (kind: TargetKind, id: string, extra: Partial<CommandContext> = {}): CommandContext => ({
+      tenantId: tenant,
+      group: id,
+      targetKind: kind,
+      dialect: kind === "group" ? "elastisys" : "quilt",
+      requestId: crypto.randomUUID(),
+      idempotencyKey: null,
+      ...extra,
+    }),
+  };
 }

@@ -7,24 +7,14 @@
 // "Push after the answer"; a Quilt write whose push hangs does not answer: kernel-restart.test.ts).
 import { env, runDurableObjectAlarm } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { CommandContext } from "../src/domain/operations";
 import { call, tenantToken } from "./helpers";
 import { OUTBOX_SAFETY_MS } from "../src/objects/outbox";
-import { hangPushes, killAll } from "./kernel-support";
+import { hangPushes, kernelTenant, killAll } from "./kernel-support";
 import { freezeClock, outboxOperationIds, releaseClock, setClock } from "./clock";
 
 const TENANT = "paa-tenant";
 
-const stubOf = (kind: string, id: string) => env.GROUPS.get(env.GROUPS.idFromName(`${TENANT}:${kind}:${id}`));
-
-const ctx = (kind: "container" | "group", id: string): CommandContext => ({
-  tenantId: TENANT,
-  group: id,
-  targetKind: kind,
-  dialect: kind === "container" ? "quilt" : "elastisys",
-  requestId: crypto.randomUUID(),
-  idempotencyKey: null,
-});
+const { stubOf, ctx } = kernelTenant(TENANT);
 
 const d1Operation = (id: string) => env.DB.prepare(`SELECT id, type FROM operations WHERE id = ?`).bind(id).first<{ id: string; type: string }>();
 
