@@ -164,3 +164,33 @@ describe("winner selection", () => {
     expect(d.inputs.capacity).toBe(10);
   });
 });
+
+describe("policies on inflight_reqs and reqs_per_sec (per member, evaluated like cpu)", () => {
+  const rps = { ...policy("rps", "percent", [step(null, 10, -50), step(50, null, 50)]), metric: "reqs_per_sec" as const };
+  const inflight = { ...policy("inflight", "change", [step(8, null, 2)]), metric: "inflight_reqs" as const };
+  it("each policy matches on its own metric; the same rounding and winner rule", () => {
+    const d = evaluate([out, rps, inflight], { metric: 100, capacity: 3, min_size: 1, max_size: 10, metrics: { reqs_per_sec: 60, inflight_reqs: 9 } });
+    expect(d.policies[0]).toEqual({ name: "out", adjustment_type: "percent", match: null });
+    expect(d.policies[1]).toMatchObject({ name: "rps", metric: "reqs_per_sec", value: 60, match: { step: 1, raw_adjustment: 1.5, rounded_adjustment: 1, resulting_capacity: 4 } });
+    expect(d.policies[2]).toMatchObject({ name: "inflight", metric: "inflight_reqs", value: 9, match: { step: 0, resulting_capacity: 5 } });
+    expect(d).toMatchObject({ winner: "inflight", desired: 5, direction: "out" });
+  });
+  it("a metric missing from the sample matches no step (value null); cpu may be missing too", () => {
+    const d = evaluate([out, rps], { metric: null, capacity: 4, min_size: 1, max_size: 10, metrics: { inflight_reqs: 3 } });
+    expect(d.policies).toEqual([
+      { name: "out", adjustment_type: "percent", match: null },
+      { name: "rps", adjustment_type: "percent", metric: "reqs_per_sec", value: null, match: null },
+    ]);
+    expect(d).toMatchObject({ winner: null, desired: 4, direction: "none" });
+  });
+  it("scale-in on reqs_per_sec with AWS rounding and the min clamp", () => {
+    const d = evaluate([rps], { metric: null, capacity: 3, min_size: 2, max_size: 10, metrics: { reqs_per_sec: 0 } });
+    expect(d.policies[0].match).toMatchObject({ raw_adjustment: -1.5, rounded_adjustment: -1, resulting_capacity: 2 });
+    expect(d).toMatchObject({ desired: 2, change: -1, direction: "in", clamp: null });
+  });
+  it("a cpu-only input keeps the seed's shape exactly (no metric/value fields, no metrics input)", () => {
+    const d = evaluate([out], input(700, 10));
+    expect(Object.keys(d.policies[0]).sort()).toEqual(["adjustment_type", "match", "name"]);
+    expect(Object.keys(d.inputs).sort()).toEqual(["capacity", "max_size", "metric", "min_size"]);
+  });
+});

@@ -40,4 +40,16 @@ describe("explainDecision", () => {
     const s = explainDecision(evaluate([out], { metric: 700, capacity: 4, min_size: 1, max_size: 4 }));
     expect(s).toContain('"out" wins, clamped from 5 to max_size 4: desired 4, no change.');
   });
+  it("policies on other metrics name the metric; a cpu-less sample reads per member", () => {
+    const rps: StepPolicy = { name: "rps", type: "step", metric: "reqs_per_sec", adjustment_type: "change", steps: [{ lower_bound: 50, upper_bound: null, adjustment: 2 }] };
+    const fly: StepPolicy = { name: "fly", type: "step", metric: "inflight_reqs", adjustment_type: "change", steps: [{ lower_bound: 10, upper_bound: null, adjustment: 1 }] };
+    expect(explainDecision(evaluate([out, rps, fly], { metric: null, capacity: 2, min_size: 1, max_size: 8, metrics: { reqs_per_sec: 75 } }))).toBe(
+      'reqs_per_sec 75 per member on 2 instances (min 1, max 8): "out" has no cpu sample; "rps" step 0 reqs_per_sec [50, inf) change +2 → 4; ' +
+        '"fly" has no inflight_reqs sample. "rps" wins: desired 4, scale out by 2.',
+    );
+    expect(explainDecision(evaluate([rps, fly], { metric: 300, capacity: 2, min_size: 1, max_size: 8, metrics: { reqs_per_sec: 5, inflight_reqs: 1 } }))).toBe(
+      'cpu 300 millicores, inflight_reqs 1, reqs_per_sec 5 per member on 2 instances (min 1, max 8): "rps" matched no step (reqs_per_sec); ' +
+        '"fly" matched no step (inflight_reqs). No policy matched: no change, desired stays 2.',
+    );
+  });
 });

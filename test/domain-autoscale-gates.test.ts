@@ -90,6 +90,16 @@ describe("planDecision", () => {
     expect(planDecision({ ...a, lastSample: { cpu: 900, at: NOW } }, 3, NOW)).toMatchObject({ apply: { desiredSize: 5 } });
   });
 
+  it("a sample of other metrics (cpu null) drives policies on them through the same gates", () => {
+    const rps: StepPolicy = { name: "rps", type: "step", metric: "reqs_per_sec", adjustment_type: "change", steps: [{ lower_bound: 50, upper_bound: null, adjustment: 1 }] };
+    const a = state({ policies: [out, rps], lastSample: { cpu: null, at: NOW, metrics: { reqs_per_sec: 80 } }, warmupUntil: NOW + 500 });
+    expect(planDecision(a, 3, NOW)).toMatchObject({ record: true, apply: null, outcome: { blockedBy: "warmup", decision: { winner: "rps", desired: 4 } } });
+    const p = planDecision(a, 3, NOW + 500)!;
+    expect(p.apply).toMatchObject({ desiredSize: 4, warmupEnd: NOW + 500 + a.warmup_time_ms });
+    expect(p.outcome.decision.inputs).toEqual({ metric: null, metrics: { reqs_per_sec: 80 }, capacity: 3, min_size: a.min_size, max_size: a.max_size });
+    expect(p.outcome.explanation).toMatch(/^reqs_per_sec 80 per member on 3 instances/);
+  });
+
   it("no change (no step matches, or clamped to the current size) is neither applied nor recorded", () => {
     expect(planDecision(state({ lastSample: { cpu: 500, at: NOW } }), 3, NOW)).toMatchObject({ record: false, apply: null });
     expect(planDecision(state({ lastSample: { cpu: 900, at: NOW }, max_size: 3 }), 3, NOW)).toMatchObject({ record: false, apply: null });

@@ -74,9 +74,11 @@ describe("type, metric, adjustment_type", () => {
     expectRule(base({ type: undefined }), "type_invalid");
     expectRule(base({ type: "target" }), "type_invalid");
   });
-  it("metric_invalid: only cpu", () => {
-    expectOk(base({ metric: "cpu" }));
-    expectRule(base({ metric: "memory" }), "metric_invalid");
+  it("metric_invalid: cpu, inflight_reqs and reqs_per_sec only, case-sensitive", () => {
+    for (const m of ["cpu", "inflight_reqs", "reqs_per_sec"]) expect(expectOk(base({ metric: m }))!.metric).toBe(m);
+    for (const m of ["memory", "requests", "CPU", "reqs-per-sec", "", "inflight_reqs "]) expectRule(base({ metric: m }), "metric_invalid");
+    const r = validatePolicy(base({ metric: "rps" }), []);
+    expect(r.ok ? "" : r.message).toBe('metric_invalid: metric must be cpu, inflight_reqs or reqs_per_sec, got "rps"');
   });
   it("adjustment_type_invalid", () => {
     for (const t of ["change", "exact", "percent"]) expectOk(base({ adjustment_type: t }));

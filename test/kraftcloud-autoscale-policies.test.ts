@@ -28,6 +28,15 @@ describe("policies", () => {
     expect(expectItems(await s.api.get(s.base), "service_groups")[0].policies).toEqual([{ ...bare, enabled: true }]);
   });
 
+  it("policies on inflight_reqs and reqs_per_sec are accepted and answered with their metric", async () => {
+    const s = await service("pol-metrics");
+    await configure(s);
+    const r = await s.api.post(`${s.base}/policies`, [policy({ name: "rps", metric: "reqs_per_sec" }), policy({ name: "fly", metric: "inflight_reqs" })]);
+    expect(expectItems(r, "policies").map((i) => i.status)).toEqual(["success", "success"]);
+    const listed = expectItems(await s.api.get(`${s.base}/policies`), "policies");
+    expect(listed.map((p) => [p.name, p.metric, (p.policy as { metric: string }).metric])).toEqual([["rps", "reqs_per_sec", "reqs_per_sec"], ["fly", "inflight_reqs", "inflight_reqs"]]);
+  });
+
   it("POST an array: each item on its own → partial_success (200), 23 for a duplicate", async () => {
     const s = await service("pol");
     await configure(s, { policies: [OUT()] });

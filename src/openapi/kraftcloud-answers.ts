@@ -67,7 +67,7 @@ const step = z.looseObject({ lower_bound: z.number().optional(), upper_bound: z.
 const flatPolicy = {
   name: z.string(),
   type: z.string().optional().describe("the kind, `step`"),
-  metric: z.string().optional(),
+  metric: z.string().optional().describe("cpu | inflight_reqs | reqs_per_sec"),
   adjustment_type: z.string().optional().describe("change | exact | percent, or the SDK's absolute | percentage, as the policy was created"),
   steps: z.array(step).optional(),
   enabled: z.boolean().optional(),

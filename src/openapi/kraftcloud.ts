@@ -20,11 +20,14 @@ const createInstance = createInstanceBody.extend({ image: imageField });
 const nestedPolicyType = z.strictObject({
   name: z.string().max(255).optional().describe("the policy's name (the SDK) or `step` (older docs)"),
   enabled: z.boolean().optional(),
-  metric: z.string().max(64).optional(),
+  metric: z.string().max(64).optional().describe("cpu (default) | inflight_reqs | reqs_per_sec, per member"),
   adjustment_type: z.string().max(64).optional(),
   steps: z.array(z.looseObject({})).optional(),
 });
-const createPolicy = policyBody.extend({ type: z.union([z.string().max(64), nestedPolicyType]).optional() });
+const createPolicy = policyBody.extend({
+  type: z.union([z.string().max(64), nestedPolicyType]).optional(),
+  metric: z.string().max(64).optional().describe("cpu (default) | inflight_reqs | reqs_per_sec, per member; another value is item error 7"),
+});
 
 const instanceRef = (options: Record<string, z.ZodType>) => z.strictObject({ uuid: refBody.shape.uuid, name: refBody.shape.name, ...options });
 

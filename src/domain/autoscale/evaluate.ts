@@ -3,11 +3,19 @@
 // the largest capacity wins (scale-out and scale-in alike, so the group errs toward capacity);
 // the winner is clamped to [min_size, max_size]; nothing matched → no change. Pure: the Decision
 // is plain JSON and carries everything a user needs to see why (it goes into the ledger as is).
-import type { AdjustmentType, StepPolicy, StepPolicyStep } from "./policy";
+import type { AdjustmentType, PolicyMetric, StepPolicy, StepPolicyStep } from "./policy";
+
+/** Per-member values of the metrics other than cpu (requests in flight, requests per second). */
+export type OtherMetrics = { inflight_reqs?: number; reqs_per_sec?: number };
 
 export type EvaluationInput = {
-  /** CPU millicores per instance (instances in warmup already excluded by the caller). */
-  metric: number;
+  /**
+   * CPU millicores per instance (instances in warmup already excluded by the caller); null when
+   * the sample has no cpu (only other metrics): cpu policies then match no step.
+   */
+  metric: number | null;
+  /** Set only when the sample carries other metrics, per member, warming members excluded like cpu. */
+  metrics?: OtherMetrics;
   /** Current instances counted (instances draining in cooldown already excluded). */
   capacity: number;
   min_size: number;
@@ -32,6 +40,10 @@ export type StepMatch = {
 export type PolicyEvaluation = {
   name: string;
   adjustment_type: AdjustmentType;
+  /** Only for a policy on a metric other than cpu (a cpu policy's value is inputs.metric). */
+  metric?: Exclude<PolicyMetric, "cpu">;
+  /** That metric's value in the sample, null when the sample has none (then no match). */
+  value?: number | null;
   /** null when the metric falls in none of the policy's steps. */
   match: StepMatch | null;
 };
@@ -68,10 +80,17 @@ export function roundPercentChange(x: number): number {
   return Math.ceil(x);
 }
 
-/** Exported for the what-if route: one policy on its own. */
-export function evaluatePolicy(policy: StepPolicy, metric: number, capacity: number): PolicyEvaluation {
-  const index = policy.steps.findIndex((s) => stepMatches(s, metric));
-  if (index < 0) return { name: policy.name, adjustment_type: policy.adjustment_type, match: null };
+/** The value a policy's steps are matched against: its own metric's, null when the sample lacks it. */
+export function policyValue(policy: StepPolicy, input: Pick<EvaluationInput, "metric" | "metrics">): number | null {
+  return policy.metric === "cpu" ? input.metric : (input.metrics?.[policy.metric] ?? null);
+}
+
+/** Exported for the what-if route: one policy on its own (`metric`: its metric's value, see policyValue). */
+export function evaluatePolicy(policy: StepPolicy, metric: number | null, capacity: number): PolicyEvaluation {
+  // A policy on another metric names it and the value it saw; a cpu policy keeps the seed's shape.
+  const which = policy.metric === "cpu" ? {} : { metric: policy.metric, value: metric };
+  const index = metric === null ? -1 : policy.steps.findIndex((s) => stepMatches(s, metric));
+  if (index < 0) return { name: policy.name, adjustment_type: policy.adjustment_type, ...which, match: null };
   const s = policy.steps[index];
   let raw: number;
   let rounded: number;
@@ -91,6 +110,7 @@ export function evaluatePolicy(policy: StepPolicy, metric: number, capacity: num
   return {
     name: policy.name,
     adjustment_type: policy.adjustment_type,
+    ...which,
     match: {
       step: index,
       lower_bound: s.lower_bound,
@@ -109,9 +129,9 @@ export function evaluatePolicy(policy: StepPolicy, metric: number, capacity: num
  * Precondition (config validation): min_size ≤ max_size.
  */
 export function evaluate(policies: readonly StepPolicy[], input: EvaluationInput): Decision {
-  const { metric, capacity, min_size, max_size } = input;
+  const { capacity, min_size, max_size } = input;
   // A disabled policy is kept in the configuration but takes no part.
-  const evaluations = policies.filter((p) => p.enabled !== false).map((p) => evaluatePolicy(p, metric, capacity));
+  const evaluations = policies.filter((p) => p.enabled !== false).map((p) => evaluatePolicy(p, policyValue(p, input), capacity));
 
   let winner: PolicyEvaluation | null = null;
   for (const e of evaluations)

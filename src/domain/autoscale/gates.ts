@@ -55,7 +55,8 @@ export interface DecisionPlan {
  */
 export function planDecision(a: AutoscaleState, cap: number, now: number): DecisionPlan | null {
   if (!a.lastSample || a.policies.length === 0) return null;
-  const outcome = decide(a, { cpu: a.lastSample.cpu, capacity: cap }, now);
+  const { cpu, metrics } = a.lastSample;
+  const outcome = decide(a, { cpu, capacity: cap, ...(metrics ? { metrics } : {}) }, now);
   const record = !(outcome.apply === null && outcome.blockedBy === null);
   if (outcome.apply === null) return { outcome, record, apply: null };
   const next = afterApplied(a, outcome, now);

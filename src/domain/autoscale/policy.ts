@@ -1,6 +1,13 @@
 // Step scaling policies (KraftCloud autoscale v1): the wire shape, snake_case as on the wire, so a
 // validated policy can be stored and answered back without a mapping layer.
 
+/**
+ * What a step policy scales on, per member: CPU millicores, requests in flight, requests per
+ * second (the newer Unikraft Cloud API's names; the front door measures the last two).
+ */
+export const POLICY_METRICS = ["cpu", "inflight_reqs", "reqs_per_sec"] as const;
+export type PolicyMetric = (typeof POLICY_METRICS)[number];
+
 export const ADJUSTMENT_TYPES = ["change", "exact", "percent"] as const;
 export type AdjustmentType = (typeof ADJUSTMENT_TYPES)[number];
 
@@ -33,7 +40,7 @@ export type StepPolicyStep = {
 export type StepPolicy = {
   name: string;
   type: "step";
-  metric: "cpu";
+  metric: PolicyMetric;
   adjustment_type: AdjustmentType;
   steps: StepPolicyStep[];
   /** Set only when the client spelled adjustment_type by an alias (ADJUSTMENT_ALIASES). */

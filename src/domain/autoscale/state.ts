@@ -2,7 +2,7 @@
 // scale-to-zero traffic), plus the pure rules that turn a metric sample into a decision that the
 // Durable Object applies. KraftCloud meaning of warmup and cooldown (DESIGN.md).
 import type { StepPolicy } from "./policy";
-import { evaluate, type Decision } from "./evaluate";
+import { evaluate, type Decision, type OtherMetrics } from "./evaluate";
 import { explainDecision } from "./explain";
 
 export const AUTOSCALE_DEFAULTS = { min_size: 1, max_size: 4, warmup_time_ms: 1000, cooldown_time_ms: 1000 } as const;
@@ -23,8 +23,11 @@ export type AutoscaleState = AutoscaleConfig & {
   warmupUntil: number | null;
   /** A scale-in's cooldown runs until then: no further scale-in is decided. */
   cooldownUntil: number | null;
-  /** Last metric sample (millicores per instance) and when it came. */
-  lastSample: { cpu: number; at: number } | null;
+  /**
+   * Last metric sample and when it came: cpu in millicores per instance (null when the sample
+   * had only other metrics), `metrics` the other policy metrics per member when it had them.
+   */
+  lastSample: { cpu: number | null; at: number; metrics?: OtherMetrics } | null;
   /** Last time traffic was reported (scale-to-zero idle detection). */
   lastTrafficAt: number | null;
   /** Requests reported while the group was asleep or waking, released when it serves again. */
@@ -46,8 +49,14 @@ export type Outcome = {
  * Evaluates the live policies on a sample and applies the warmup/cooldown gates: no scale-out
  * while a scale-out's warmup runs, no scale-in while a scale-in's cooldown runs.
  */
-export function decide(a: AutoscaleState, input: { cpu: number; capacity: number }, now: number): Outcome {
-  const decision = evaluate(a.policies, { metric: input.cpu, capacity: input.capacity, min_size: a.min_size, max_size: a.max_size });
+export function decide(a: AutoscaleState, input: { cpu: number | null; capacity: number; metrics?: OtherMetrics }, now: number): Outcome {
+  const decision = evaluate(a.policies, {
+    metric: input.cpu,
+    capacity: input.capacity,
+    min_size: a.min_size,
+    max_size: a.max_size,
+    ...(input.metrics ? { metrics: input.metrics } : {}),
+  });
   let blockedBy: Gate = null;
   if (decision.direction === "out" && a.warmupUntil !== null && a.warmupUntil > now) blockedBy = "warmup";
   if (decision.direction === "in" && a.cooldownUntil !== null && a.cooldownUntil > now) blockedBy = "cooldown";

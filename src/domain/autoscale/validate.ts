@@ -8,7 +8,9 @@ import {
   MAX_POLICIES_PER_GROUP,
   MAX_POLICY_NAME_LENGTH,
   MAX_STEPS_PER_POLICY,
+  POLICY_METRICS,
   type AdjustmentType,
+  type PolicyMetric,
   type StepPolicy,
   type StepPolicyInput,
   type StepPolicyStep,
@@ -79,7 +81,8 @@ export function validatePolicy(
 
   if (input.type !== "step") return fail("type_invalid", `type must be "step", got ${JSON.stringify(input.type ?? null)}`);
   const metric = input.metric ?? "cpu";
-  if (metric !== "cpu") return fail("metric_invalid", `metric must be "cpu", got ${JSON.stringify(metric)}`);
+  if (!(POLICY_METRICS as readonly string[]).includes(metric))
+    return fail("metric_invalid", `metric must be cpu, inflight_reqs or reqs_per_sec, got ${JSON.stringify(metric)}`);
   const spelled = input.adjustment_type ?? "change";
   const alias = options.aliases && Object.hasOwn(ADJUSTMENT_ALIASES, spelled) ? ADJUSTMENT_ALIASES[spelled] : undefined;
   const adjustmentType = alias ?? spelled;
@@ -103,7 +106,7 @@ export function validatePolicy(
     policy: {
       name,
       type: "step",
-      metric: "cpu",
+      metric: metric as PolicyMetric,
       adjustment_type: adjustmentType as AdjustmentType,
       steps: checked,
       ...(alias ? { adjustment_type_spelling: spelled } : {}),
