@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm install` (the root package's `prepare` script) runs this: copies the Swagger UI bundle from
+// `npm install` (the root package's `prepare` script) runs this (and scripts/console-assets.mjs): copies the Swagger UI bundle from
 // node_modules/swagger-ui-dist into build/assets/docs/, the Worker's static assets (wrangler.toml
 // [assets]), so that GET /docs works without any CDN. build/ is generated, never committed.
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
@@ -19,6 +19,8 @@ const FILES = [
 ];
 
 mkdirSync(to, { recursive: true }); // wrangler needs the assets directory to exist
+// The browser console's assets (issue 12) are built by the same `prepare` step.
+await (await import("./console-assets.mjs")).buildConsoleAssets();
 if (!existsSync(from)) {
   // An install without devDependencies (--omit=dev) must not fail: /docs then answers 503 for its assets.
   console.warn("docs-assets: node_modules/swagger-ui-dist is missing (devDependencies not installed?): /docs will lack its assets");

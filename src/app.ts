@@ -4,6 +4,7 @@ import { ApiError, methodNotAllowed, renderError } from "./http/errors";
 import { strictBody } from "./http/body";
 import { strictQuery } from "./http/query";
 import type { AppEnv } from "./http/types";
+import { consoleApp } from "./console";
 import { admin } from "./surfaces/admin";
 import { elastisys } from "./surfaces/elastisys";
 import { elastisysRoot } from "./surfaces/elastisys/root";
@@ -46,6 +47,8 @@ app.route("/v1", kraftcloud);
 app.route("/providers", providers);
 app.route("/api/elasticity", quilt);
 app.route("/hooks", hooks);
+// The browser console (src/console, docs/console.md): its page, session and aggregate reads.
+app.route("/console", consoleApp);
 // The elastisys pool API at the root (/pool, /config) for pool-scoped tokens: the splitter's URLs.
 app.route("/", elastisysRoot);
 // GET /openapi/{dialect}.json and GET /docs (src/openapi): the published contract, no credentials.

@@ -4,6 +4,7 @@ import { createMiddleware } from "hono/factory";
 import { findToken } from "../db/identity";
 import { tokenCache, type VerifiedToken } from "../auth/cache";
 import { sha256Hex, timingSafeEqualStrings, tokenIdOf } from "../auth/tokens";
+import { CSRF_HEADER, SAFE_METHODS, csrfMatches, findSession, sessionIdFromCookie } from "../console/sessions";
 import { ApiError } from "./errors";
 import type { AppEnv } from "./types";
 
@@ -84,6 +85,9 @@ async function authenticate(c: Context<AppEnv>, options: TenantAuthOptions): Pro
     bearer(authorization) ??
     (options.basic ? basicPassword(authorization) : null) ??
     (options.allowApiKeyHeader ? c.req.header("X-Api-Key")?.trim() || null : null);
+  // The console's session cookie (src/console/sessions.ts), only when no credential header is sent.
+  const sessionId = token || authorization ? null : sessionIdFromCookie(c.req.header("Cookie"));
+  if (sessionId !== null) return sessionAuth(c, options, sessionId);
   if (!token) throw unauthorized(options.basic ? "send Authorization: Bearer <token>, or Basic with the token as password" : "send Authorization: Bearer <token>");
   const tokenId = tokenIdOf(token);
   if (!tokenId) throw unauthorized("malformed token");
@@ -100,6 +104,27 @@ async function authenticate(c: Context<AppEnv>, options: TenantAuthOptions): Pro
   c.set("tenantId", row.tenantId);
   c.set("tokenPool", row.pool);
   if (row.pool !== null && !options.allowPoolScoped) throw poolScopeForbidden(row.pool, "these routes are not open to pool-scoped tokens");
+}
+
+/**
+ * A console session (docs/console.md): the tenant of the session's token, which is read with the
+ * session on every request (revoked → 401). A mutating method needs the session's CSRF value in
+ * X-CSRF-Token (403 otherwise), so a page of another site cannot act with the cookie.
+ */
+async function sessionAuth(c: Context<AppEnv>, options: TenantAuthOptions, id: string): Promise<void> {
+  const found = await findSession(c.env.DB, id, Date.now());
+  if (!found.ok) throw unauthorized(found.why);
+  if (!SAFE_METHODS.has(c.req.method) && !(await csrfMatches(c.req.header(CSRF_HEADER), found.session))) {
+    throw new ApiError(403, "FORBIDDEN", `missing or wrong ${CSRF_HEADER} header`, `a request made with the console's session cookie that changes something must send ${CSRF_HEADER} (GET /console/session answers it)`, CSRF_HEADER);
+  }
+  const asserted = c.req.header("X-Tenant-Id");
+  if (options.requireTenantHeader && !asserted?.trim()) {
+    throw new ApiError(400, "INVALID_ARGUMENT", "missing X-Tenant-Id header", "X-Tenant-Id is required on this route", "X-Tenant-Id").with({ hint: "send X-Tenant-Id: <your tenant>" });
+  }
+  if (asserted !== undefined && asserted !== found.session.tenantId) throw new ApiError(403, "FORBIDDEN", "X-Tenant-Id does not match the credential's tenant", "FORBIDDEN");
+  c.set("tenantId", found.session.tenantId);
+  c.set("tokenPool", null);
+  c.set("session", { idHash: found.idHash, ...found.session });
 }
 
 /**

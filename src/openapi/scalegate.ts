@@ -2,6 +2,7 @@
 // docs/webhooks.md), /providers (webhook provider callbacks), /openapi and /docs — and, listed
 // again from their dialect documents (the same declarations), the extensions of the dialects.
 import { z } from "zod";
+import { consoleOperations, consoleSecuritySchemes } from "../console/openapi";
 import { HOOK_FORMATS } from "../domain/hooks";
 import { MACHINE_STATES } from "../domain/model";
 import { createHookBody } from "../surfaces/hooks/schemas";
@@ -109,6 +110,7 @@ export function scalegateSpec(): DocumentSpec {
     docsOp({ method: "get", path: "/docs", operationId: "docs", summary: "The interactive API reference (Swagger UI) of the four documents", responses: { 200: { description: "The page", schema: z.string(), contentType: "text/html" } } }),
     docsOp({ method: "get", path: "/docs/{file}", operationId: "docsAsset", summary: "The reference page's script, stylesheet and licence", params: { file: { description: "swagger-ui-bundle.js, swagger-ui-standalone-preset.js, swagger-ui.css, favicon-32x32.png, LICENSE.txt" } }, responses: { 200: { description: "The file", schema: z.string(), contentType: "*/*" } } }),
     ...extensions,
+    ...consoleOperations(),
   ];
   return {
     title: "Scalegate — service routes",
@@ -122,12 +124,14 @@ export function scalegateSpec(): DocumentSpec {
       { name: "providers", description: "Webhook provider callbacks" },
       { name: "documentation", description: "OpenAPI documents and the reference page" },
       { name: "extensions", description: "Dialect extensions" },
+      { name: "console", description: "The browser console (docs/console.md): page, session, aggregate reads, live feed" },
     ],
     securitySchemes: {
       adminBearer: bearer("The ADMIN_TOKEN secret"),
       tenantBearer: bearer("A tenant token"),
       hookBearer: bearer("The hook's secret (Alertmanager, Grafana)"),
       hookSignature: { type: "apiKey", in: "header", name: "Scalegate-Signature", description: "t=<unix seconds>,v1=<hex HMAC-SHA256 of `t.body` with the hook's secret>" },
+      ...consoleSecuritySchemes,
     },
     security: ["tenantBearer"],
     error: genericError,

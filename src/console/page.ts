@@ -1,0 +1,34 @@
+// The console's one HTML page (GET /console). Everything else is drawn by /console/assets/app.js
+// (console-ui/, bundled by scripts/console-assets.mjs): views are hash routes (#/groups,
+// #/groups/<name>, #/actions, #/hooks), so a reload or a shared link opens the same view.
+export function consolePage(): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Scalegate console</title>
+<link rel="stylesheet" href="/console/assets/uPlot.min.css">
+<link rel="stylesheet" href="/console/assets/app.css">
+<script type="module" src="/console/assets/app.js"></script>
+</head>
+<body>
+<a class="skip" href="#main">Skip to content</a>
+<header class="top">
+  <span class="brand">Scalegate</span>
+  <nav aria-label="Views" id="nav" hidden>
+    <a href="#/groups" data-view="groups">Groups</a>
+    <a href="#/actions" data-view="actions">Actions</a>
+    <a href="#/hooks" data-view="hooks">Hooks</a>
+  </nav>
+  <span class="who" id="who" aria-live="polite"></span>
+  <span class="live" id="live" role="status" aria-live="polite"></span>
+  <button type="button" id="signout" hidden>Sign out</button>
+</header>
+<main id="main" tabindex="-1">
+  <noscript>The console needs JavaScript.</noscript>
+</main>
+</body>
+</html>
+`;
+}
