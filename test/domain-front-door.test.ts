@@ -8,6 +8,8 @@ import {
   REPORT_TTL_MS,
   RETRY_AFTER_S,
   admit,
+  checkFrontDoorConfig,
+  settingsOf,
   destinationPort,
   expire,
   failAll,
@@ -21,6 +23,7 @@ import {
   type FrontDoorSettings,
   type Held,
   type MemberLoad,
+  type TrafficReport,
 } from "../src/domain/front-door";
 import type { Machine } from "../src/domain/model";
 import { NOW, autoscaleState, frozen, group, machine } from "./fixtures";
@@ -189,7 +192,7 @@ describe("planWake and wakeFailed", () => {
 
 describe("requestMetrics", () => {
   it("per member: requests per second summed over isolates, in flight summed, the mean over counted members", () => {
-    const reports = [
+    const reports: TrafficReport[] = [
       { at: NOW, intervalMs: 1000, members: { a: { requests: 10, inflight: 2 }, b: { requests: 4, inflight: 0 } } },
       { at: NOW - 500, intervalMs: 2000, members: { a: { requests: 10, inflight: 1 }, w: { requests: 100, inflight: 9 } } },
     ];
@@ -200,9 +203,26 @@ describe("requestMetrics", () => {
   });
 
   it("reports older than REPORT_TTL_MS no longer count; no counted member → null", () => {
-    const old = [{ at: NOW - REPORT_TTL_MS - 1, intervalMs: 1000, members: { a: { requests: 50, inflight: 5 } } }];
+    const old: TrafficReport[] = [{ at: NOW - REPORT_TTL_MS - 1, intervalMs: 1000, members: { a: { requests: 50, inflight: 5 } } }];
     expect(requestMetrics(old, ["a"], NOW)).toEqual({ reqs_per_sec: 0, inflight_reqs: 0 });
     expect(requestMetrics([{ ...old[0], at: NOW - REPORT_TTL_MS }], ["a"], NOW)).toEqual({ reqs_per_sec: 50, inflight_reqs: 5 });
     expect(requestMetrics(old, [], NOW)).toBeNull();
+  });
+});
+
+describe("settings", () => {
+  it("a group's settings are its autoscale configuration's, the defaults for what is unset or without autoscale", () => {
+    expect(settingsOf(null)).toEqual(FRONT_DOOR_DEFAULTS);
+    expect(settingsOf(autoscaleState())).toEqual(FRONT_DOOR_DEFAULTS);
+    expect(settingsOf(autoscaleState({ front_door: { max_pending: 5, max_concurrency: 2 } }))).toEqual({ ...FRONT_DOOR_DEFAULTS, maxPending: 5, maxConcurrency: 2 });
+  });
+
+  it("ranges, both ends included; the message names the field", () => {
+    expect(checkFrontDoorConfig({ max_pending: 0, hold_timeout_ms: 100, max_concurrency: 1, upstream_timeout_ms: 300_000 })).toBeNull();
+    expect(checkFrontDoorConfig({ max_pending: 10_001 })).toBe("max_pending 10001 must be an integer between 0 and 10000");
+    expect(checkFrontDoorConfig({ hold_timeout_ms: 99 })).toMatch(/^hold_timeout_ms 99/);
+    expect(checkFrontDoorConfig({ max_concurrency: 0 })).toMatch(/^max_concurrency 0/);
+    expect(checkFrontDoorConfig({ upstream_timeout_ms: 300_001 })).toMatch(/^upstream_timeout_ms/);
+    expect(checkFrontDoorConfig({ max_pending: 1.5 })).toMatch(/^max_pending 1.5/);
   });
 });

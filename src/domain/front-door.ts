@@ -20,6 +20,37 @@ export interface FrontDoorSettings {
 
 export const FRONT_DOOR_DEFAULTS: FrontDoorSettings = { maxPending: 100, holdTimeoutMs: 30_000, maxConcurrency: null, upstreamTimeoutMs: 30_000 };
 
+/** The settings as the autoscale configuration stores them (the wire's extension fields); unset → default. */
+export interface FrontDoorConfig {
+  max_pending?: number;
+  hold_timeout_ms?: number;
+  max_concurrency?: number;
+  upstream_timeout_ms?: number;
+}
+
+export const FRONT_DOOR_FIELDS = ["max_pending", "hold_timeout_ms", "max_concurrency", "upstream_timeout_ms"] as const;
+
+/** A group's settings: its autoscale configuration's, else the defaults (a group without autoscale too). */
+export function settingsOf(a: { front_door?: FrontDoorConfig } | null | undefined): FrontDoorSettings {
+  const c = a?.front_door ?? {};
+  return {
+    maxPending: c.max_pending ?? FRONT_DOOR_DEFAULTS.maxPending,
+    holdTimeoutMs: c.hold_timeout_ms ?? FRONT_DOOR_DEFAULTS.holdTimeoutMs,
+    maxConcurrency: c.max_concurrency ?? FRONT_DOOR_DEFAULTS.maxConcurrency,
+    upstreamTimeoutMs: c.upstream_timeout_ms ?? FRONT_DOOR_DEFAULTS.upstreamTimeoutMs,
+  };
+}
+
+/** The first setting outside its range, as a message naming the field (KraftCloud error 7); null when all are fine. */
+export function checkFrontDoorConfig(c: FrontDoorConfig): string | null {
+  for (const f of FRONT_DOOR_FIELDS) {
+    const v = c[f];
+    const { min, max } = FRONT_DOOR_LIMITS[f];
+    if (v !== undefined && (!Number.isInteger(v) || v < min || v > max)) return `${f} ${v} must be an integer between ${min} and ${max}`;
+  }
+  return null;
+}
+
 /** Accepted ranges of the settings (inclusive), so a typo cannot hold requests for a day. */
 export const FRONT_DOOR_LIMITS = {
   max_pending: { min: 0, max: 10_000 },

@@ -1,6 +1,7 @@
 // A group's autoscale configuration and its running state (warmup, cooldown, last sample,
 // scale-to-zero traffic), plus the pure rules that turn a metric sample into a decision that the
 // Durable Object applies. KraftCloud meaning of warmup and cooldown (DESIGN.md).
+import type { FrontDoorConfig } from "../front-door";
 import type { StepPolicy } from "./policy";
 import { evaluate, type Decision, type OtherMetrics } from "./evaluate";
 import { explainDecision } from "./explain";
@@ -15,6 +16,8 @@ export type AutoscaleConfig = {
   /** Machine id of the master (template) instance: never a victim, cloned by scale-out. */
   master: string;
   policies: StepPolicy[];
+  /** Extension (issue 11): the front door's settings for this group; defaults when absent (src/domain/front-door.ts). */
+  front_door?: FrontDoorConfig;
 };
 
 export type AutoscaleState = AutoscaleConfig & {
