@@ -9,6 +9,8 @@ import { methodNotAllowed } from "../../http/errors";
 import type { AppEnv } from "../../http/types";
 import { commandContext, groupStub } from "../groups";
 import { KC, batch, fromFailure, itemError, single, type Item } from "./envelope";
+import { hostOf } from "../../frontdoor/routes";
+import { claimDomains, freeDomains, unclaimDomains, unusableDomain } from "./domains";
 import { briefJson, iso, serviceJson } from "./format";
 import { isNewName, generateServiceName } from "./names";
 import { listQuery, pick, refsOf } from "./filters";
@@ -42,8 +44,23 @@ async function create(c: Ctx, item: CreateServiceItem, index: number): Promise<I
   }
   const spec = serviceSpec(item);
   if (!spec.ok) return itemError(KC.INVALID, spec.message, { name });
-  const r = await groupStub(c, name).createService(ctxOf(c, name, index), spec.spec, item.provider);
-  if (!r.ok) return fromFailure(r, { name });
+  const unusable = unusableDomain(spec.spec.domains.map((d) => d.fqdn), hostOf(c.req.raw));
+  if (unusable) return itemError(KC.INVALID, unusable, { name });
+  // Domains are unique across tenants: claimed before the group exists (./domains.ts), dropped if it is not created.
+  const owner = { tenantId: c.get("tenantId"), groupName: name };
+  const claims = await claimDomains(c.env.DB, spec.spec.domains.map((d) => d.fqdn), owner, { name });
+  if (!claims.ok) return claims.error;
+  let r: Awaited<ReturnType<ReturnType<typeof groupStub>["createService"]>>;
+  try {
+    r = await groupStub(c, name).createService(ctxOf(c, name, index), spec.spec, item.provider);
+  } catch (err) {
+    await unclaimDomains(c.env.DB, claims.claimed, owner);
+    throw err;
+  }
+  if (!r.ok) {
+    await unclaimDomains(c.env.DB, claims.claimed, owner);
+    return fromFailure(r, { name });
+  }
   return {
     status: "success",
     uuid: r.uuid,
@@ -61,6 +78,7 @@ async function remove(c: Ctx, group: Group, index: number | null): Promise<Item>
   if (!group.ok) return group.error;
   const r = await groupStub(c, group.name).deleteService(ctxOf(c, group.name, index));
   if (!r.ok) return groupFailure(r, group.name, group.identity);
+  await freeDomains(c.env.DB, { tenantId: c.get("tenantId"), groupName: group.name });
   return briefJson({ uuid: r.uuid, name: group.name });
 }
 
