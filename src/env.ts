@@ -1,8 +1,18 @@
+import type { ActionObject } from "./objects/action";
 import type { GroupObject } from "./objects/group";
+import type { HookObject } from "./objects/hook";
+import type { TargetObject } from "./objects/target";
 
 export interface Env {
   DB: D1Database;
+  /** Groups and Quilt function pools (src/objects/group.ts). */
   GROUPS: DurableObjectNamespace<GroupObject>;
+  /** Quilt containers and workloads (src/objects/target.ts). */
+  TARGETS: DurableObjectNamespace<TargetObject>;
+  /** Quilt actions: rollbacks and the index of their operations (src/objects/action.ts). */
+  ACTIONS: DurableObjectNamespace<ActionObject>;
+  /** Inbound scale triggers (src/objects/hook.ts). */
+  HOOKS: DurableObjectNamespace<HookObject>;
   /** Static assets (wrangler.toml [assets], built by `npm install`): the /docs page's Swagger UI files. */
   ASSETS: Fetcher;
   /** Authorizes /admin/...: a secret in production, `--var ADMIN_TOKEN:<v>` locally. */

@@ -56,8 +56,8 @@ describe("planRollback", () => {
   it("target_operation_id: only that one; not an undoable operation of the action → not found", () => {
     const r = planRollback(ops, input({ target_operation_id: "b" }));
     expect(r.ok && r.ops.map((o) => o.id)).toEqual(["b"]);
-    expect(planRollback(ops, input({ target_operation_id: "undo" }))).toMatchObject({ ok: false, code: "GROUP_NOT_FOUND", message: "operation 'undo' is not an undoable operation of action 'act'" });
-    expect(planRollback(ops, input({ target_operation_id: "nope" }))).toMatchObject({ ok: false, code: "GROUP_NOT_FOUND" });
+    expect(planRollback(ops, input({ target_operation_id: "undo" }))).toMatchObject({ ok: false, code: "ACTION_NOT_FOUND", message: "operation 'undo' is not an undoable operation of action 'act'" });
+    expect(planRollback(ops, input({ target_operation_id: "nope" }))).toMatchObject({ ok: false, code: "ACTION_NOT_FOUND" });
   });
 
   it("an action without operations is not found; one with nothing undoable rolls back nothing", () => {

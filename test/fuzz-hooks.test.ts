@@ -9,7 +9,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { objectName } from "../src/domain/operations";
 import { sign } from "../src/domain/signature";
 import { freezeClock, releaseClock } from "./clock";
-import { ADMIN_TOKEN, call, tenantToken } from "./helpers";
+import { ADMIN_TOKEN, call, objectStub, tenantToken } from "./helpers";
 import { hookFixture, type HookFixture } from "./hooks-support";
 import { checkCase, credentialHeaders, fuzzOptions, fuzzTimeout, requestFor, stateOf, statusSummary, type RawRequest, type RouteTemplate } from "./fuzz-support";
 
@@ -19,7 +19,7 @@ let other: HookFixture;
 let tenantCreds: fc.Arbitrary<Record<string, string>>;
 let stubs: DurableObjectStub[];
 
-const hookStub = (tenant: string, id: string) => env.GROUPS.get(env.GROUPS.idFromName(objectName(tenant, "hook", id)));
+const hookStub = (tenant: string, id: string) => objectStub(tenant, "hook", id);
 const poolStub = (tenant: string, pool: string) => env.GROUPS.get(env.GROUPS.idFromName(objectName(tenant, "group", pool)));
 
 beforeAll(async () => {

@@ -8,7 +8,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { objectName, type TargetKind } from "../src/domain/operations";
 import { freezeClock, releaseClock } from "./clock";
-import { ADMIN_TOKEN, call, tenantToken } from "./helpers";
+import { ADMIN_TOKEN, call, objectStub, tenantToken } from "./helpers";
 import { fixture, type Fixture } from "./elastisys-support";
 import { checkCase, credentialHeaders, fuzzOptions, fuzzTimeout, requestFor, stateOf, statusSummary, type RouteTemplate } from "./fuzz-support";
 
@@ -19,7 +19,7 @@ let other: Fixture;
 let stubs: DurableObjectStub[];
 let creds: fc.Arbitrary<Record<string, string>>;
 
-const stub = (tenant: string, kind: TargetKind, id: string) => env.GROUPS.get(env.GROUPS.idFromName(objectName(tenant, kind, id)));
+const stub = <K extends TargetKind>(tenant: string, kind: K, id: string) => objectStub(tenant, kind, id);
 
 beforeAll(async () => {
   freezeClock();

@@ -1,6 +1,11 @@
 // Shared test helpers: tenants and tokens through the admin API, a client for the Worker's
 // fetch, and time travel for a group's timers.
 import { SELF, env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import type { TargetKind } from "../src/domain/operations";
+import type { ActionObject } from "../src/objects/action";
+import type { GroupObject } from "../src/objects/group";
+import type { HookObject } from "../src/objects/hook";
+import type { TargetObject } from "../src/objects/target";
 import { timerRows } from "./clock";
 import { expectContract } from "./contract";
 
@@ -73,6 +78,22 @@ export function client(token: string) {
 
 export function groupStub(tenant: string, group: string) {
   return env.GROUPS.get(env.GROUPS.idFromName(`${tenant}:group:${group}`));
+}
+
+/** The stub of an object of kind K: each kind has its class (src/objects/{group,target,action,hook}.ts). */
+export type StubOf<K extends TargetKind> = K extends "container" | "workload"
+  ? DurableObjectStub<TargetObject>
+  : K extends "action"
+    ? DurableObjectStub<ActionObject>
+    : K extends "hook"
+      ? DurableObjectStub<HookObject>
+      : DurableObjectStub<GroupObject>;
+
+/** The object of a tenant's target (kind, id), in the namespace of its class. */
+export function objectStub<K extends TargetKind>(tenant: string, kind: K, id: string): StubOf<K> {
+  const ns = kind === "container" || kind === "workload" ? env.TARGETS : kind === "action" ? env.ACTIONS : kind === "hook" ? env.HOOKS : env.GROUPS;
+  const any = ns as unknown as DurableObjectNamespace<GroupObject>;
+  return any.get(any.idFromName(`${tenant}:${kind}:${id}`)) as unknown as StubOf<K>;
 }
 
 /**

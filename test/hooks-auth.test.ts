@@ -4,7 +4,7 @@ import { env, evictDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { sign } from "../src/domain/signature";
 import { freezeClock, releaseClock, HOUR } from "./clock";
-import { call, type Call } from "./helpers";
+import { call, objectStub, type Call } from "./helpers";
 import { amPayload, deliverBearer, deliverSigned, desired, hookFixture, rows, triggers, type HookFixture } from "./hooks-support";
 
 afterEach(() => releaseClock());
@@ -123,7 +123,7 @@ describe("durability", () => {
     const rot = await f.api.post(`/hooks/${f.id}/rotate-secret`);
     const first = await deliverSigned(f.id, f.secret, {}, { headers: { "X-Delivery-Id": "ev-1" } });
     expect(first.status).toBe(202);
-    const stub = env.GROUPS.get(env.GROUPS.idFromName(`${f.tenant}:hook:${f.id}`));
+    const stub = objectStub(f.tenant, "hook", f.id);
     await evictDurableObject(stub);
     await expect401(f, () => post(f.id, first.raw, { "Scalegate-Signature": first.signature }), /replayed/);
     const again = await deliverBearer(f.id, rot.body.secret, {}, { "X-Delivery-Id": "ev-1" });

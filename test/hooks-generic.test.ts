@@ -9,7 +9,7 @@ describe("generic deliveries", () => {
     const r = await deliverSigned(f.id, f.secret, {});
     expect(r.status, r.text).toBe(202);
     expect(r.body.hook_id).toBe(f.id);
-    expect(r.body.operation_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(r.body.operation_id).toMatch(/^h-[0-9a-f]{64}-[0-9a-f]{32}$/); // names the hook object (issue 10)
     expect(r.body.results).toEqual([expect.objectContaining({ outcome: "acted", operation_id: r.body.operation_id, desired_size: 4, action: { type: "change", value: 2 } })]);
     expect(await desired(f)).toBe(4);
     const [t] = await triggers(f);

@@ -5,7 +5,7 @@
 import { env } from "cloudflare:test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freezeClock, releaseClock } from "./clock";
-import { ADMIN_TOKEN, tenantToken } from "./helpers";
+import { ADMIN_TOKEN, objectStub, tenantToken } from "./helpers";
 import { expectError, expectNoChange, fixture, size, withMachines } from "./elastisys-support";
 import { OUT, IN, configure, expectRequestError, expectNoChange as expectGroupUnchanged, service } from "./kraftcloud-autoscale-support";
 import { expectDialectError, send, stateOf, type Framing } from "./fuzz-support";
@@ -209,7 +209,7 @@ describe("bytes: UTF-8, BOM, duplicate keys, size", () => {
 describe("found by the fuzzer", () => {
   it("a signed hook delivery with an invalid payload → 400 that leaves the hook object alone (its signature was remembered)", async () => {
     const h = await hookFixture("fz-found-sig");
-    const stub = env.GROUPS.get(env.GROUPS.idFromName(`${h.tenant}:hook:${h.id}`));
+    const stub = objectStub(h.tenant, "hook", h.id);
     const before = await stateOf([stub], [h.tenant]);
     const r = await deliverSigned(h.id, h.secret, '{"delta":123456789012345678901234567890}');
     expect(r.status, r.text).toBe(400);

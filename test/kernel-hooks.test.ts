@@ -7,8 +7,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { SECOND, releaseClock, setClock, freezeClock } from "./clock";
 import { deliverBearer, desired, hookFixture, rows } from "./hooks-support";
 import { hangPushes, killAll, until } from "./kernel-support";
+import { objectStub } from "./helpers";
 
-const objectStub = (tenant: string, kind: string, id: string) => env.GROUPS.get(env.GROUPS.idFromName(`${tenant}:${kind}:${id}`));
+
 
 afterEach(() => {
   releaseClock();
@@ -94,7 +95,7 @@ describe("hook registry rows go through the outbox", () => {
     try {
       const r = await hook.hookCreate(ctx, def);
       expect(r).toMatchObject({ ok: false, code: "UNAVAILABLE" });
-      expect(await hook.hookGet()).toMatchObject({ ok: false, code: "GROUP_NOT_FOUND" });
+      expect(await hook.hookGet()).toMatchObject({ ok: false, code: "HOOK_NOT_FOUND" });
       expect(await registryRow(id)).toBeNull();
     } finally {
       await env.DB.exec("DROP TRIGGER IF EXISTS reject_hooks");

@@ -3,7 +3,7 @@
 // IN_FLIGHT; an object killed in the middle leaves nothing behind (in flight was in memory only),
 // so the same key then runs; once completed, it replays, and a different request is a conflict.
 import { describe, expect, it } from "vitest";
-import { hangPushes, kernelTenant, killAll, until } from "./kernel-support";
+import { hangCalls, kernelTenant, killAll, until } from "./kernel-support";
 
 const TENANT = "ki-tenant";
 const { stubOf, ctx } = kernelTenant(TENANT);
@@ -15,10 +15,11 @@ describe("a rollback killed in the middle", () => {
     expect(resized.ok).toBe(true);
     const input = { target_action_id: action, force: false };
 
-    // The container's push hangs: the rollback waits in its call to the container (undoOperation).
-    const gate = await hangPushes(stubOf("container", "c-rb"));
+    // The container's call to its same-named group hangs: the rollback waits in its call to the
+    // container (undoOperation looks up the container's provider first).
+    const gate = await hangCalls(stubOf("container", "c-rb"), "GROUPS");
     const first = stubOf("action", action).rollbackAction(ctx("action", action, { idempotencyKey: "rb-1" }), input).catch((err: unknown) => ({ ok: false as const, err }));
-    await until(async () => (await stubOf("container", "c-rb").pendingOperations()).some((o) => o.type === "elasticity.resize_container" && o.request?.includes("undo_of")));
+    await until(async () => gate.reached);
     expect(await stubOf("action", action).rollbackAction(ctx("action", action, { idempotencyKey: "rb-1" }), input)).toMatchObject({ ok: false, code: "IN_FLIGHT" });
 
     await killAll();

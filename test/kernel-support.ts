@@ -2,6 +2,7 @@
 // and killing every object of the file at once (storage kept, memory and in-flight work lost).
 import { abortAllDurableObjects, env, runInDurableObject } from "cloudflare:test";
 import type { CommandContext, TargetKind } from "../src/domain/operations";
+import { objectStub } from "./helpers";
 
 /**
  * Makes the object's D1 batches (its outbox pushes) hang until `gate.hang` is set false. The
@@ -20,6 +21,28 @@ export async function hangPushes(stub: DurableObjectStub): Promise<{ hang: boole
       },
     });
     Object.defineProperty(e, "DB", { value: proxy, configurable: true, writable: true });
+  });
+  return gate;
+}
+
+/**
+ * Makes the object's calls to another namespace (e.g. a container's call to its same-named group)
+ * hang while `gate.hang`; `gate.reached` says one was made.
+ */
+export async function hangCalls(stub: DurableObjectStub, binding: "GROUPS" | "ACTIONS"): Promise<{ hang: boolean; reached: boolean }> {
+  const gate = { hang: true, reached: false };
+  await runInDurableObject(stub, (instance) => {
+    const e = (instance as unknown as { env: Record<string, DurableObjectNamespace> }).env;
+    const real = e[binding];
+    const never = new Proxy({}, { get: () => () => ((gate.reached = true), new Promise(() => {})) });
+    const proxy = new Proxy(real, {
+      get(target, prop) {
+        if (prop === "get" && gate.hang) return () => never;
+        const v = Reflect.get(target, prop);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+    Object.defineProperty(e, binding, { value: proxy, configurable: true, writable: true });
   });
   return gate;
 }
@@ -44,7 +67,7 @@ export async function until(check: () => Promise<boolean>): Promise<void> {
 /** Stubs and command contexts of one tenant's objects, called straight over RPC (a group acts as elastisys, the rest as Quilt). */
 export function kernelTenant(tenant: string) {
   return {
-    stubOf: (kind: string, id: string) => env.GROUPS.get(env.GROUPS.idFromName(`${tenant}:${kind}:${id}`)),
+    stubOf: <K extends TargetKind>(kind: K, id: string) => objectStub(tenant, kind, id),
     ctx: (kind: TargetKind, id: string, extra: Partial<CommandContext> = {}): CommandContext => ({
       tenantId: tenant,
       group: id,

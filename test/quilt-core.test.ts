@@ -4,10 +4,10 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { objectName, type CommandContext, type TargetKind } from "../src/domain/operations";
-import { client, tenantToken } from "./helpers";
+import { client, objectStub, tenantToken } from "./helpers";
 
 const TENANT = "quilt-core";
-const stub = (kind: TargetKind, id: string) => env.GROUPS.get(env.GROUPS.idFromName(objectName(TENANT, kind, id)));
+const stub = <K extends TargetKind>(kind: K, id: string) => objectStub(TENANT, kind, id);
 const ctx = (kind: TargetKind, id: string, actionId: string, key: string | null = crypto.randomUUID()): CommandContext => ({
   tenantId: TENANT, group: id, dialect: "quilt", requestId: "t", idempotencyKey: key, actionId, targetKind: kind,
 });
@@ -128,6 +128,6 @@ describe("rollback", () => {
     expect((await c.getContainer()).ok).toBe(false); // the container did not exist before the action
 
     const unknown = await stub("action", "nope").rollbackAction(ctx("action", "nope", "rb-x", "k-x"), { target_action_id: "nope", force: false });
-    expect(unknown).toMatchObject({ ok: false, code: "GROUP_NOT_FOUND" });
+    expect(unknown).toMatchObject({ ok: false, code: "ACTION_NOT_FOUND" });
   });
 });

@@ -1,11 +1,13 @@
 // Operation reads: GET .../control/operations/{id} and GET .../control/actions/{id}/operations are
-// immediately consistent with the write (D1 is filled before the write answers); unknown, malformed
-// and other tenants' ids; a D1 outage is a retryable 503 (never a 500); a record D1 missed at write
-// time reaches it when the write is repeated with its Idempotency-Key (the replay pushes it first).
+// immediately consistent with the write without D1 on the write's path (issue 10): the id names the
+// object holding the record until D1 has it, and the action's object indexes its operations before
+// the write answers. Unknown, malformed and other tenants' ids; with D1 down or refusing writes, an
+// answered write is still readable by id, listed by its action and included in a rollback; only a
+// record already handed to D1 is a retryable 503 while D1 is down (never a 500).
 import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
-import { freezeClock, releaseClock } from "./clock";
-import { expectOperation, quiltTenant } from "./quilt-control-support";
+import { freezeClock, passTime, releaseClock } from "./clock";
+import { expectOperation, quiltTenant, target } from "./quilt-control-support";
 import { Q, expectQuiltError, quiltCall } from "./quilt-support";
 
 afterEach(async () => {
@@ -101,33 +103,59 @@ describe("not found, bad ids, tenancy", () => {
 });
 
 describe("the ledger (D1) failing", () => {
-  it("reads during an outage → 503 ELASTICITY_OPERATION_FAILED, retryable, Retry-After; so is a rollback", async () => {
+  it("D1 down: an answered write is readable by id, listed by its action and included in a rollback; a record already in D1 → 503", async () => {
     const t = await quiltTenant("qo-outage");
-    const w = await t.ctl("POST", "/containers/c/resize", { memory_limit_mb: 1, cpu_limit_percent: 1 }, { action: "A" });
+    const w1 = await t.ctl("POST", "/containers/c1/resize", { memory_limit_mb: 1, cpu_limit_percent: 1 }, { action: "A" });
+    expect(w1.status, w1.text).toBe(200);
+    expect((await env.DB.prepare(`SELECT id FROM operations WHERE id = ?`).bind(w1.body.operation_id).first())?.id).toBe(w1.body.operation_id);
     await env.DB.exec(`ALTER TABLE operations RENAME TO operations_down`);
-    for (const r of [
-      await t.get(`/control/operations/${w.body.operation_id}`),
-      await t.get("/control/actions/A/operations"),
-      await t.ctl("POST", "/actions/A/rollback", { target_action_id: "A" }, { action: "R" }),
-    ]) {
-      expectQuiltError(r, 503, "ELASTICITY_OPERATION_FAILED", { control: true, retryable: true });
-      expect(r.headers.get("Retry-After")).toBe("1");
-    }
+
+    const w2 = await t.ctl("POST", "/containers/c2/resize", { memory_limit_mb: 2, cpu_limit_percent: 2 }, { action: "A" });
+    expect(w2.status, w2.text).toBe(200);
+    // Read by id: the container's object answers (D1 is not asked).
+    const byId = await t.get(`/control/operations/${w2.body.operation_id}`);
+    expect(byId.status, byId.text).toBe(200);
+    expect(byId.body).toEqual(w2.body);
+    // Listed by its action (the action's object), oldest first.
+    const listed = await t.get("/control/actions/A/operations");
+    expect(listed.status, listed.text).toBe(200);
+    expect(listed.body).toEqual([w1.body, w2.body]);
+    // Rolled back with the other write of the action.
+    const rb = await t.ctl("POST", "/actions/A/rollback", { target_action_id: "A" }, { action: "R" });
+    expect(rb.status, rb.text).toBe(200);
+    const undone = rb.body.result.undone as { operation_id: string; status: string }[];
+    expect(undone.map((u) => [u.operation_id, u.status])).toEqual([
+      [w2.body.operation_id, "succeeded"],
+      [w1.body.operation_id, "succeeded"],
+    ]);
+    expect((await target("qo-outage", "container", "c2").getContainer()).ok).toBe(false); // it did not exist before the action
+    // The rollback's own action lists the undos and the rollback, D1 still down.
+    const underR = (await t.get("/control/actions/R/operations")).body as { operation_id: string; operation_type: string }[];
+    expect(underR.map((o) => o.operation_id)).toEqual([...undone.map((u) => (u as unknown as { undo_operation_id: string }).undo_operation_id), rb.body.operation_id]);
+
+    // A record D1 already holds is read from D1: down → 503, retryable, Retry-After.
+    const old = await t.get(`/control/operations/${w1.body.operation_id}`);
+    expectQuiltError(old, 503, "ELASTICITY_OPERATION_FAILED", { control: true, retryable: true });
+    expect(old.headers.get("Retry-After")).toBe("1");
   });
 
-  it("a write D1 missed still answers 200; repeating it with its key pushes the record, then reads find it", async () => {
-    freezeClock(); // no alarm fires on its own: only the replay can push the record
+  it("D1 refusing writes: the write answers 200, reads find it at once, and it reaches D1 by the alarm once D1 recovers", async () => {
+    freezeClock();
     const t = await quiltTenant("qo-missed");
     await env.DB.prepare(`CREATE TRIGGER reject_operations BEFORE INSERT ON operations BEGIN SELECT RAISE(ABORT, 'ledger unavailable'); END`).run();
     const body = { memory_limit_mb: 64, cpu_limit_percent: 5 };
     const w = await t.ctl("POST", "/containers/c/resize", body, { key: "k", action: "A" });
     expect(w.status, w.text).toBe(200);
+    expect((await t.get(`/control/operations/${w.body.operation_id}`)).body).toEqual(w.body);
+    expect((await t.get("/control/actions/A/operations")).body).toEqual([w.body]);
+    expect(await env.DB.prepare(`SELECT id FROM operations WHERE id = ?`).bind(w.body.operation_id).first()).toBeNull();
+
     await env.DB.prepare(`DROP TRIGGER reject_operations`).run();
-    expectQuiltError(await t.get(`/control/operations/${w.body.operation_id}`), 404, "ELASTICITY_TARGET_NOT_FOUND", { control: true });
+    await passTime(target("qo-missed", "container", "c"), 10_000); // the outbox timer's backoff
+    expect((await env.DB.prepare(`SELECT id FROM operations WHERE id = ?`).bind(w.body.operation_id).first())?.id).toBe(w.body.operation_id);
+    expect((await t.get(`/control/operations/${w.body.operation_id}`)).body).toEqual(w.body);
     const replay = await t.ctl("POST", "/containers/c/resize", body, { key: "k", action: "A" });
     expect(replay.headers.get("Idempotent-Replayed")).toBe("true");
     expect(replay.text).toBe(w.text);
-    expect((await t.get(`/control/operations/${w.body.operation_id}`)).body).toEqual(w.body);
-    expect((await t.get("/control/actions/A/operations")).body).toEqual([w.body]);
   });
 });

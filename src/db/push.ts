@@ -11,11 +11,13 @@ export type OutboxEntry =
   | { kind: "operation"; record: OperationRecord }
   | { kind: "group"; row: GroupRegistryRow }
   | { kind: "instance"; row: InstanceRegistryRow }
-  | { kind: "hook"; row: HookRow };
+  | { kind: "hook"; row: HookRow }
+  /** A copy of a record for the object of its action (the index of its operations); not for D1. */
+  | { kind: "action"; record: OperationRecord };
 
 /** The outbox key of an entry: one pending entry per record. */
 export const outboxKey = (e: OutboxEntry) =>
-  e.kind === "operation" ? e.record.id : e.kind === "group" ? `${e.row.tenantId}/${e.row.name}` : e.kind === "instance" ? e.row.uuid : e.row.id;
+  e.kind === "operation" || e.kind === "action" ? e.record.id : e.kind === "group" ? `${e.row.tenantId}/${e.row.name}` : e.kind === "instance" ? e.row.uuid : e.row.id;
 
 /** Writes entries in D1 batches of 50 statements. */
 export async function pushEntries(d1: D1Database, entries: OutboxEntry[]): Promise<void> {
@@ -24,6 +26,8 @@ export async function pushEntries(d1: D1Database, entries: OutboxEntry[]): Promi
   for (let i = 0; i < entries.length; i += CHUNK) {
     const stmts = entries.slice(i, i + CHUNK).flatMap((e): BatchItem<"sqlite">[] => {
       switch (e.kind) {
+        case "action":
+          return []; // not a D1 row: the kernel sends it to the action's object
         case "operation":
           return [operationStatement(db, e.record)];
         case "group":
@@ -35,6 +39,7 @@ export async function pushEntries(d1: D1Database, entries: OutboxEntry[]): Promi
           return [hookStatement(db, e.row)];
       }
     });
+    if (stmts.length === 0) continue;
     await db.batch(stmts as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
   }
 }

@@ -47,6 +47,27 @@ export type TargetKind = "group" | "container" | "function" | "workload" | "acti
 /** The Durable Object name of a target: one object per (tenant, kind, id). */
 export const objectName = (tenantId: string, kind: TargetKind, id: string) => `${tenantId}:${kind}:${id}`;
 
+/**
+ * Which Durable Object holds a record: the namespace (g: groups and function pools, t: Quilt
+ * containers and workloads, a: actions, h: hooks) and the object's id as hex. Operation ids start
+ * with it (`g-<64 hex>-<32 hex>`), so a read by id asks that object first — it answers what D1 does
+ * not hold yet (issue 10, read-your-writes without D1) — and D1 afterwards.
+ */
+export interface ObjectRef {
+  binding: "g" | "t" | "a" | "h";
+  hex: string;
+}
+
+export const operationIdPrefix = (ref: ObjectRef) => `${ref.binding}-${ref.hex}`;
+
+const OPERATION_ID_RE = /^([gtah])-([0-9a-f]{64})-[0-9a-f]{32}$/;
+
+/** The object an operation id names, or null for ids without one (older records: D1 only). */
+export function objectOfOperation(id: string): ObjectRef | null {
+  const m = OPERATION_ID_RE.exec(id);
+  return m ? { binding: m[1] as ObjectRef["binding"], hex: m[2] } : null;
+}
+
 /** Idempotency records are kept this long (DESIGN.md, "Durable Object rules"). */
 export const IDEMPOTENCY_RETENTION_MS = 24 * 3_600_000;
 
@@ -75,6 +96,12 @@ export interface Failure {
 }
 export type FailureCode =
   | "GROUP_NOT_FOUND"
+  /** A Quilt container or workload that was never written (TargetObject). */
+  | "TARGET_NOT_FOUND"
+  /** An action with no operations to roll back (ActionObject). */
+  | "ACTION_NOT_FOUND"
+  /** A hook that does not exist or was deleted (HookObject). */
+  | "HOOK_NOT_FOUND"
   | "MACHINE_NOT_FOUND"
   | "POLICY_NOT_FOUND"
   | "INVALID"

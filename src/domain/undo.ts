@@ -40,11 +40,11 @@ export const isUndoable = (op: OperationRecord): boolean =>
  * `target_operation_id` that is not an undoable operation of it, is not found.
  */
 export function planRollback(all: OperationRecord[], input: RollbackInput): Result<{ ops: OperationRecord[] }> {
-  if (all.length === 0) return fail("GROUP_NOT_FOUND", `action '${input.target_action_id}' has no operations`);
+  if (all.length === 0) return fail("ACTION_NOT_FOUND", `action '${input.target_action_id}' has no operations`);
   let ops = all.filter(isUndoable);
   if (input.target_operation_id) {
     ops = ops.filter((o) => o.id === input.target_operation_id);
-    if (ops.length === 0) return fail("GROUP_NOT_FOUND", `operation '${input.target_operation_id}' is not an undoable operation of action '${input.target_action_id}'`);
+    if (ops.length === 0) return fail("ACTION_NOT_FOUND", `operation '${input.target_operation_id}' is not an undoable operation of action '${input.target_action_id}'`);
   }
   // (reverse, then a stable sort: the order the ledger gives is kept where nothing else decides)
   const newestFirst = [...ops].reverse().sort((a, b) => b.createdAt - a.createdAt || b.seq - a.seq);

@@ -56,6 +56,9 @@ export const notFound = (message: string, detail?: string) => new ApiError(404, 
 
 const FAILURE_STATUS: Record<Failure["code"], [ContentfulStatusCode, ErrorCode]> = {
   GROUP_NOT_FOUND: [404, "NOT_FOUND"],
+  TARGET_NOT_FOUND: [404, "NOT_FOUND"],
+  ACTION_NOT_FOUND: [404, "NOT_FOUND"],
+  HOOK_NOT_FOUND: [404, "NOT_FOUND"],
   MACHINE_NOT_FOUND: [404, "NOT_FOUND"],
   INVALID: [400, "INVALID_ARGUMENT"],
   CONFLICT: [409, "CONFLICT"],

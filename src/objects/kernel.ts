@@ -4,8 +4,8 @@
 // outbox flush with backoff. Held by the Durable Object class as a private field, so none of it is
 // reachable over RPC.
 import type { Env } from "../env";
-import { pushEntries } from "../db/push";
-import { fail, fingerprint, type CommandContext, type CommandResult, type Result } from "../domain/operations";
+import { pushEntries, type OutboxEntry } from "../db/push";
+import { fail, fingerprint, objectName, operationIdPrefix, type CommandContext, type CommandResult, type Failure, type ObjectRef, type OperationRecord, type Result } from "../domain/operations";
 import { DELIVERY_SAFETY_MS, Deliveries } from "./deliveries";
 import { IdempotencyStore, type Begun, type Claim } from "./idempotency";
 import { OUTBOX_SAFETY_MS, Outbox, outboxBackoffMs, type PendingEntry } from "./outbox";
@@ -13,6 +13,22 @@ import { migrate } from "./schema";
 import { GroupStore } from "./store";
 import { Timers, type Timer, type TimerKind } from "./timers";
 import { GroupTx } from "./tx";
+
+/** Sends records to the objects of their actions, one call per action (ActionObject.indexOperations). */
+async function indexInActions(env: Env, entries: OutboxEntry[]): Promise<void> {
+  const byAction = new Map<string, OperationRecord[]>();
+  for (const e of entries) {
+    if (e.kind !== "action" || !e.record.actionId) continue;
+    const name = objectName(e.record.tenantId, "action", e.record.actionId);
+    byAction.set(name, [...(byAction.get(name) ?? []), e.record]);
+  }
+  await Promise.all(
+    [...byAction].map(async ([name, records]) => {
+      const r = await env.ACTIONS.get(env.ACTIONS.idFromName(name)).indexOperations(records);
+      if (!r.ok) throw new Error(r.message);
+    }),
+  );
+}
 
 /** Thrown inside a storage transaction to roll it back and answer with a failure. */
 class Rejected {
@@ -34,9 +50,18 @@ export interface TimerScope {
 export type TimerHandler<K extends TimerKind> = (t: Timer<K>, s: TimerScope) => void;
 export type TimerHandlers<K extends TimerKind = TimerKind> = { [P in K]: TimerHandler<P> };
 
-/** The kernel's own timer kinds; an object class supplies the handlers of all the others. */
+/** The kernel's own timer kinds; an object class supplies the handlers of its own kinds (./timers.ts). */
 export type KernelTimerKind = "idempotency-expiry" | "outbox-flush" | "delivery";
-export type ObjectTimerHandlers = TimerHandlers<Exclude<TimerKind, KernelTimerKind>>;
+
+/** What a class tells its kernel about itself. */
+export interface KernelOptions {
+  /** The handlers of the class's own timer kinds (the kernel adds its three). */
+  handlers: Partial<TimerHandlers>;
+  /** Which namespace the class is bound to: the first part of its operation ids (operationIdPrefix). */
+  binding: ObjectRef["binding"];
+  /** The failure a command answers when the object does not exist and the command does not create it. */
+  missing(store: GroupStore): Failure | null;
+}
 
 const kernelHandlers: TimerHandlers<KernelTimerKind> = {
   "idempotency-expiry": (_t, s) => {
@@ -63,7 +88,10 @@ export class ObjectKernel {
   readonly outbox: Outbox;
   readonly idempotency: IdempotencyStore;
   readonly deliveries: Deliveries;
-  readonly #handlers: TimerHandlers;
+  readonly #handlers: Partial<TimerHandlers>;
+  readonly #missing: KernelOptions["missing"];
+  /** Pushes in flight to action objects (the index of an action's operations): awaited by commands. */
+  readonly #indexPushes = new Set<Promise<void>>();
   #flushFailures = 0;
   /** The outbox pushes in flight. */
   readonly #pushes = new Set<Promise<void>>();
@@ -73,10 +101,11 @@ export class ObjectKernel {
   constructor(
     private readonly state: DurableObjectState,
     private readonly env: Env,
-    handlers: ObjectTimerHandlers,
+    options: KernelOptions,
   ) {
-    this.#handlers = { ...handlers, ...kernelHandlers } as TimerHandlers;
-    this.store = new GroupStore(state.storage);
+    this.#handlers = { ...options.handlers, ...kernelHandlers };
+    this.#missing = options.missing;
+    this.store = new GroupStore(state.storage, operationIdPrefix({ binding: options.binding, hex: state.id.toString() }));
     this.timers = new Timers(state.storage);
     this.outbox = new Outbox(state.storage);
     this.idempotency = new IdempotencyStore(state.storage);
@@ -156,7 +185,8 @@ export class ObjectKernel {
           if (b.state === "replay") return { ...(b.response as T), ok: true as const, replayed: true };
           claim = b.claim;
         }
-        if (!this.store.group && !options.creates) throw new Rejected(fail("GROUP_NOT_FOUND", "group is not configured"));
+        const missing = options.creates ? null : this.#missing(this.store);
+        if (missing) throw new Rejected(missing);
         const tx = this.tx(now, ctx);
         tx.claim(ctx);
         const out = apply(tx);
@@ -174,25 +204,26 @@ export class ObjectKernel {
     }
     if (!result.ok) return result;
     if (result.replayed) await this.settleReplay();
-    else await this.#pushAfterAnswer(ctx);
+    else await this.#pushAfterAnswer();
     return result;
   }
 
   /**
-   * Issue 10: a hot mutation answers once its state and ledger record are committed here; the
-   * client does not wait for D1. The push is dispatched now, before the answer leaves, so a read
-   * made after the answer reaches D1 after the write; a failed or lost push is retried by the alarm
-   * (the outbox timer the commit set). Not `waitUntil`: an object keeps running while it has work
-   * in flight. Still awaited: Quilt writes (their operation reads — by id, by action, rollback —
-   * read D1) and registry rows (a group or instance created or deleted, a hook: lookups by uuid and
-   * lists read D1); docs/benchmarks.md, "Push after the answer".
+   * Issue 10: a mutation answers once its state and ledger record are committed here; the client
+   * does not wait for D1. The push is dispatched now, before the answer leaves, so a read made
+   * after the answer reaches D1 after the write; a failed or lost push is retried by the alarm (the
+   * outbox timer the commit set). Not `waitUntil`: an object keeps running while it has work in
+   * flight. Awaited: the records' copies for their action's object (one Durable Object call, no D1:
+   * an action lists and rolls back what it was answered at once), and registry rows (a group or
+   * instance created or deleted, a hook: lookups by uuid and lists read D1) — creating a named
+   * object may take that one round trip (docs/architecture.md, "Where D1 is read").
    */
-  #pushAfterAnswer(ctx: CommandContext): Promise<void> {
-    const awaited = ctx.dialect === "quilt" || this.outbox.pending().some((p) => p.entry.kind !== "operation");
+  #pushAfterAnswer(): Promise<void> {
+    const registry = this.outbox.pending().some((p) => p.entry.kind !== "operation" && p.entry.kind !== "action");
     const push = this.flush();
-    if (awaited) return push;
+    if (registry) return push;
     void push;
-    return Promise.resolve();
+    return Promise.all([...this.#indexPushes]).then(() => undefined);
   }
 
   /**
@@ -208,7 +239,9 @@ export class ObjectKernel {
     for (const t of this.timers.due(now)) {
       try {
         this.commit(() => {
-          (this.#handlers[t.kind] as TimerHandler<TimerKind>)(t, scope);
+          const handler = this.#handlers[t.kind] as TimerHandler<TimerKind> | undefined;
+          if (handler) handler(t, scope);
+          else console.warn(`timer ${t.kind} has no handler in this class: dropped`);
           this.timers.consume(t);
         });
       } catch (err) {
@@ -255,17 +288,38 @@ export class ObjectKernel {
     return Promise.all([...this.#pushes]).then(() => undefined);
   }
 
-  async #push(pending: PendingEntry[]): Promise<void> {
+  /** Ledger records and registry rows go to D1; an action's copies of its records to its object. */
+  #push(pending: PendingEntry[]): Promise<void> {
+    const toD1 = pending.filter((p) => p.entry.kind !== "action");
+    const toActions = pending.filter((p) => p.entry.kind === "action");
+    const parts: Promise<void>[] = [];
+    if (toD1.length > 0) parts.push(this.#pushed(toD1, () => pushEntries(this.env.DB, toD1.map((p) => p.entry))));
+    if (toActions.length > 0) {
+      const index = this.#pushed(toActions, () => indexInActions(this.env, toActions.map((p) => p.entry)));
+      this.#indexPushes.add(index);
+      void index.finally(() => this.#indexPushes.delete(index));
+      parts.push(index);
+    }
+    return Promise.all(parts).then(() => this.#clearIdleTimer());
+  }
+
+  /** Runs one push; acknowledges what it carried, or backs the outbox timer off. */
+  async #pushed(pending: PendingEntry[], send: () => Promise<void>): Promise<void> {
     try {
-      await pushEntries(this.env.DB, pending.map((p) => p.entry));
+      await send();
       this.commit(() => this.outbox.acknowledge(pending));
       this.#flushFailures = 0;
     } catch (err) {
       this.#flushFailures++;
-      console.warn(`ledger flush failed (${this.#flushFailures} in a row), retrying`, String(err));
+      console.warn(`outbox push failed (${this.#flushFailures} in a row), retrying`, String(err));
       this.commit(() => this.timers.set("outbox-flush", Date.now() + outboxBackoffMs(this.#flushFailures)));
     }
-    this.#clearIdleTimer();
+  }
+
+  /** A record this object wrote that D1 may not hold yet (read-your-writes without D1). */
+  pendingOperation(tenantId: string, id: string): OperationRecord | null {
+    const r = this.outbox.pendingOperation(id);
+    return r && r.tenantId === tenantId ? r : null;
   }
 
   /** Nothing left to push: the outbox timer has nothing to retry. */

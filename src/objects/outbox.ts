@@ -23,8 +23,17 @@ export interface PendingEntry {
 export class Outbox {
   constructor(private readonly storage: DurableObjectStorage) {}
 
-  /** Adds or replaces the entry for (kind, key): only the newest version of a record is pushed. */
+  /**
+   * Adds or replaces the entry for (kind, key): only the newest version of a record is pushed. A
+   * record under an orchestrator action is also queued for that action's object, which indexes the
+   * action's operations (lists and rollbacks read it there, not in D1).
+   */
   put(entry: OutboxEntry): void {
+    if (entry.kind === "operation" && entry.record.actionId) this.#put({ kind: "action", record: entry.record });
+    this.#put(entry);
+  }
+
+  #put(entry: OutboxEntry): void {
     const key = outboxKey(entry);
     this.storage.sql.exec(
       `INSERT INTO outbox (kind, key, rev, payload) VALUES (?, ?, 1, ?)
@@ -45,6 +54,12 @@ export class Outbox {
   /** Operation records not yet in D1 (the read fallback for just-written history). */
   pendingOperations(): OperationRecord[] {
     return this.pending().flatMap((p) => (p.entry.kind === "operation" ? [p.entry.record] : []));
+  }
+
+  /** One record not yet acknowledged by D1, by id. */
+  pendingOperation(id: string): OperationRecord | null {
+    const row = this.storage.sql.exec<{ payload: string }>(`SELECT payload FROM outbox WHERE kind = 'operation' AND key = ?`, id).toArray()[0];
+    return row ? (JSON.parse(row.payload) as { record: OperationRecord }).record : null;
   }
 
   /** Drops what was pushed, unless a newer revision was written while the push was in flight. */

@@ -41,7 +41,7 @@ export class Records {
   op(type: string, fields: OpFields = {}, ctx = this.ctx): OperationRecord {
     const owner = this.owner();
     const record: OperationRecord = {
-      id: fields.id ?? crypto.randomUUID(),
+      id: fields.id ?? this.store.newOperationId(),
       tenantId: ctx?.tenantId ?? owner.tenantId,
       targetKind: ctx?.targetKind ?? owner.kind,
       targetId: ctx?.group ?? owner.id,

@@ -81,6 +81,13 @@ export const MIGRATIONS: Migration[] = [
       sql.exec(`DELETE FROM hook_dedup WHERE key LIKE 'd:%'`);
     },
   },
+  {
+    version: 4,
+    what: "an action's object indexes the operations recorded under it (the newest version of each)",
+    up(sql) {
+      sql.exec(`CREATE TABLE IF NOT EXISTS action_ops (id TEXT PRIMARY KEY, created_at INTEGER NOT NULL, seq INTEGER NOT NULL, version INTEGER NOT NULL, record TEXT NOT NULL)`);
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

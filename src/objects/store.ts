@@ -6,7 +6,20 @@ export class GroupStore {
   group: GroupState | null = null;
   machines = new Map<string, Machine>();
 
-  constructor(private readonly storage: DurableObjectStorage) {}
+  /**
+   * @param opPrefix names this object in the ids of the operations it records
+   *   (../domain/operations.ts `objectOfOperation`).
+   */
+  constructor(
+    private readonly storage: DurableObjectStorage,
+    private readonly opPrefix = "",
+  ) {}
+
+  /** A new operation id naming this object (a random id where the object is not known: plain stores in tests). */
+  newOperationId(): string {
+    const random = crypto.randomUUID();
+    return this.opPrefix ? `${this.opPrefix}-${random.replaceAll("-", "")}` : random;
+  }
 
   load(): void {
     const g = this.storage.sql.exec<{ value: string }>(`SELECT value FROM kv WHERE key = 'group'`).toArray()[0];

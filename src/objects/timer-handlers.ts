@@ -1,12 +1,13 @@
-// The handlers of a target object's timer kinds (the kernel handles its own: idempotency expiry,
-// outbox flush, delivery). One entry per kind, checked exhaustive by the type: adding a kind to
-// ./timers.ts without a handler does not compile. Each runs inside the timer's storage
+// The handlers of each object class's timer kinds (the kernel handles its own: idempotency expiry,
+// outbox flush, delivery). One entry per kind, checked exhaustive by the types: adding a kind to
+// ./timers.ts without giving it to a class and a handler does not compile. Each runs inside the timer's storage
 // transaction and is idempotent (alarms are at-least-once).
 import { afterMachineStep } from "./commands/lifecycle";
 import * as autoscale from "./commands/autoscale";
 import * as quilt from "./commands/quilt";
 import * as scaleToZero from "./commands/scale-to-zero";
-import type { ObjectTimerHandlers, TimerScope } from "./kernel";
+import type { KernelTimerKind, TimerHandlers, TimerScope } from "./kernel";
+import type { GroupTimerKind, TargetTimerKind, TimerKind } from "./timers";
 import type { GroupTx } from "./tx";
 
 /** The transaction of a group's timer, or null when the group was deleted since it was armed. */
@@ -14,7 +15,12 @@ function groupTx(s: TimerScope): GroupTx | null {
   return s.kernel.store.group ? s.tx() : null;
 }
 
-export const groupTimerHandlers: ObjectTimerHandlers = {
+/** Every kind belongs to the kernel or to exactly one class: this fails to compile otherwise. */
+type Unowned = Exclude<TimerKind, KernelTimerKind | GroupTimerKind | TargetTimerKind>;
+const everyKindOwned: [Unowned] extends [never] ? true : never = true;
+void everyKindOwned;
+
+export const groupTimerHandlers: TimerHandlers<GroupTimerKind> = {
   reconcile: (_t, s) => {
     const tx = groupTx(s);
     if (!tx) return;
@@ -52,6 +58,9 @@ export const groupTimerHandlers: ObjectTimerHandlers = {
     const tx = groupTx(s);
     if (tx) scaleToZero.instanceIdleCheck(tx);
   },
+};
+
+export const targetTimerHandlers: TimerHandlers<TargetTimerKind> = {
   // A workload is not a group: its cutover runs without one.
   "rotation-cutover": (_t, s) => quilt.cutover(s.tx()),
 };

@@ -33,6 +33,11 @@ export interface TimerPayloads {
 
 export type TimerKind = keyof TimerPayloads;
 
+/** The kinds a group's object runs (GroupObject: groups, function pools). */
+export type GroupTimerKind = "reconcile" | "machine-step" | "terminate" | "warmup-end" | "cooldown-end" | "autoscale-idle-check" | "instance-idle-check";
+/** The kinds a Quilt target's object runs (TargetObject: containers, workloads). */
+export type TargetTimerKind = "rotation-cutover";
+
 export const TIMER_KINDS: readonly TimerKind[] = [
   "reconcile",
   "machine-step",

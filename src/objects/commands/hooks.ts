@@ -90,7 +90,7 @@ export class HookDesk {
 
   get(): Result<{ hook: HookView }> {
     const d = this.#doc();
-    return d ? { ok: true, hook: view(d, Date.now()) } : fail("GROUP_NOT_FOUND", "hook not found");
+    return d ? { ok: true, hook: view(d, Date.now()) } : fail("HOOK_NOT_FOUND", "hook not found");
   }
 
   async create(ctx: CommandContext, def: HookDefinition): Promise<CommandResult<{ hook: HookView; secret: string }>> {
@@ -125,7 +125,7 @@ export class HookDesk {
     const secret = newSecret();
     return this.k.command(ctx, "hook.rotate_secret", {}, (tx) => {
       const d = this.#doc();
-      if (!d) return fail("GROUP_NOT_FOUND", "hook not found");
+      if (!d) return fail("HOOK_NOT_FOUND", "hook not found");
       const expiresAt = tx.now + SECRET_GRACE_MS;
       const doc: HookDoc = { ...d, secret, previous: { secret: d.secret, expiresAt }, updatedAt: tx.now };
       tx.store.putDoc(DOC, doc);
@@ -138,7 +138,7 @@ export class HookDesk {
     this.#ddl();
     const r = await this.k.command(ctx, "hook.delete", {}, (tx) => {
       const doc = this.#doc();
-      if (!doc) return fail("GROUP_NOT_FOUND", "hook not found");
+      if (!doc) return fail("HOOK_NOT_FOUND", "hook not found");
       tx.store.dropDoc(DOC);
       tx.hookRegistry(registryRow(doc, tx.now));
       this.storage.sql.exec(`DELETE FROM hook_seen`);
@@ -216,7 +216,7 @@ export class HookDesk {
       const prior = key ? (this.#dedup(key) as DeliveryResult | null) : null;
       if (key && prior) priors.set(key, prior);
     }
-    const planned = planDelivery({ events, priors, lastActionAt: d.lastActionAt, minIntervalSeconds: d.minIntervalSeconds, now, newOperationId: () => crypto.randomUUID() });
+    const planned = planDelivery({ events, priors, lastActionAt: d.lastActionAt, minIntervalSeconds: d.minIntervalSeconds, now, newOperationId: () => this.k.store.newOperationId() });
     const results = planned.results;
     for (const { key, result } of planned.remember) this.#remember(key, result, now);
     if (planned.lastActionAt !== d.lastActionAt) this.k.store.putDoc(DOC, { ...d, lastActionAt: planned.lastActionAt });

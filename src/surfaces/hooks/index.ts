@@ -11,7 +11,7 @@ import { bytesBody, jsonBody, readBody } from "../../http/body";
 import { tenantAuth } from "../../http/auth";
 import type { AppEnv } from "../../http/types";
 import type { HookView } from "../../domain/hooks";
-import { groupStub, targetStub } from "../groups";
+import { groupStub, hookStub } from "../groups";
 import { HOOK_ID_RE, createHookBody, parseDelivery, type Parsed } from "./schemas";
 
 const hookUrl = (c: Context<AppEnv>, id: string) => `${new URL(c.req.url).origin}/hooks/${id}`;
@@ -87,7 +87,7 @@ hooks.post("/", tenantAuth(), jsonBody(createHookBody), async (c) => {
   if (!group.ok) throw new ApiError(404, "NOT_FOUND", `group '${b.group}' not found`, "create the group first (any dialect)", "group");
   const id = crypto.randomUUID();
   const def = { id, tenantId: c.get("tenantId"), group: b.group, name: b.name, format: b.format as HookFormat, action: b.action, resolved: b.resolved ?? null, minIntervalSeconds: b.min_interval_seconds ?? 0 };
-  const created = await targetStub(c, "hook", id).hookCreate(hookCtx(c, id), def);
+  const created = await hookStub(c, id).hookCreate(hookCtx(c, id), def);
   if (!created.ok && created.code === "UNAVAILABLE") c.header("Retry-After", "5");
   const r = unwrap(created, `hook '${id}'`);
   return c.json({ ...viewJson(c, r.hook), secret: r.secret }, 201);
@@ -100,21 +100,21 @@ hooks.get("/", tenantAuth(), async (c) => {
 
 hooks.get("/:id", tenantAuth(), async (c) => {
   const row = await ownHook(c, c.req.param("id"));
-  const r = unwrap(await targetStub(c, "hook", row.id).hookGet(), `hook '${row.id}'`);
+  const r = unwrap(await hookStub(c, row.id).hookGet(), `hook '${row.id}'`);
   return c.json(viewJson(c, r.hook));
 });
 
 hooks.delete("/:id", tenantAuth(), async (c) => {
   const row = await ownHook(c, c.req.param("id"));
-  const r = await targetStub(c, "hook", row.id).hookDelete(hookCtx(c, row.id));
+  const r = await hookStub(c, row.id).hookDelete(hookCtx(c, row.id));
   // An earlier delete that removed the object but not the registry row is completed now.
-  if (!r.ok && r.code !== "GROUP_NOT_FOUND") unwrap(r, `hook '${row.id}'`);
+  if (!r.ok && r.code !== "HOOK_NOT_FOUND") unwrap(r, `hook '${row.id}'`);
   return c.body(null, 204);
 });
 
 hooks.post("/:id/rotate-secret", tenantAuth(), async (c) => {
   const row = await ownHook(c, c.req.param("id"));
-  const r = unwrap(await targetStub(c, "hook", row.id).hookRotateSecret(hookCtx(c, row.id)), `hook '${row.id}'`);
+  const r = unwrap(await hookStub(c, row.id).hookRotateSecret(hookCtx(c, row.id)), `hook '${row.id}'`);
   return c.json({ ...viewJson(c, r.hook), secret: r.secret });
 });
 
@@ -129,7 +129,7 @@ hooks.post("/:id", bytesBody, async (c) => {
   let parsed: Parsed = parseDelivery({ format: row.format as HookFormat, action: JSON.parse(row.action), resolved: row.resolved ? JSON.parse(row.resolved) : null }, bytes);
   if (given !== null && !KEY_RE.test(given)) parsed = { ok: false, field: c.req.header("Idempotency-Key") !== undefined ? "Idempotency-Key" : "X-Delivery-Id", message: "invalid delivery id header: 1 to 255 visible ASCII characters" };
   // No tenant token here: the registry row says whose hook it is.
-  const a = await c.env.GROUPS.get(c.env.GROUPS.idFromName(objectName(row.tenantId, "hook", row.id))).hookDeliver({
+  const a = await c.env.HOOKS.get(c.env.HOOKS.idFromName(objectName(row.tenantId, "hook", row.id))).hookDeliver({
     raw: bytes,
     signature: c.req.header(SIGNATURE_HEADER) ?? null,
     authorization: c.req.header("Authorization") ?? null,

@@ -14,6 +14,10 @@ const CODE_OF: Record<FailureCode, [number, ContentfulStatusCode]> = {
   CONFLICT: [KC.INVALID, 409],
   IDEMPOTENCY_CONFLICT: [KC.INVALID, 422],
   GROUP_NOT_FOUND: [KC.NOT_FOUND, 404],
+  // Objects KraftCloud routes never reach (Quilt targets, actions, hooks); mapped for completeness.
+  TARGET_NOT_FOUND: [KC.NOT_FOUND, 404],
+  ACTION_NOT_FOUND: [KC.NOT_FOUND, 404],
+  HOOK_NOT_FOUND: [KC.NOT_FOUND, 404],
   MACHINE_NOT_FOUND: [KC.NOT_FOUND, 404],
   POLICY_NOT_FOUND: [KC.NOT_FOUND, 404],
   ALREADY_EXISTS: [KC.ALREADY_EXISTS, 409],

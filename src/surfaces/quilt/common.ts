@@ -66,14 +66,15 @@ export function quiltContext(c: Context<AppEnv>, kind: TargetKind, id: string): 
 const KIND_NAMES: Record<TargetKind, string> = { group: "node group", container: "container", function: "function", workload: "workload", action: "action", hook: "hook" };
 
 /**
- * A Durable Object failure as the route's error: GROUP_NOT_FOUND names the target (404
- * ELASTICITY_TARGET_NOT_FOUND); IN_FLIGHT (409) and UNAVAILABLE (503) say when to retry.
+ * A Durable Object failure as the route's error: a not-found (GROUP_, TARGET_, ACTION_NOT_FOUND)
+ * names the target (404 ELASTICITY_TARGET_NOT_FOUND); IN_FLIGHT (409) and UNAVAILABLE (503) say
+ * when to retry.
  */
 export function failure(c: Context<AppEnv>, f: Failure, target?: { kind: TargetKind; id: string }): ApiError {
   const subject = target ? `${KIND_NAMES[target.kind]} '${target.id}'` : undefined;
   if (f.code === "IN_FLIGHT" || f.code === "UNAVAILABLE") c.header("Retry-After", String(RETRY_AFTER_SECONDS));
   if (f.code === "UNAVAILABLE") return new ApiError(503, "INTERNAL", f.message, f.code).with({ dialectCode: "ELASTICITY_OPERATION_FAILED", retryable: true, hint: `retry after ${RETRY_AFTER_SECONDS} s with the same ${IDEMPOTENCY_KEY_HEADER}` });
-  if (f.code === "GROUP_NOT_FOUND" && subject) {
+  if ((f.code === "GROUP_NOT_FOUND" || f.code === "TARGET_NOT_FOUND" || f.code === "ACTION_NOT_FOUND") && subject) {
     const hint = target!.kind === "group" ? "node groups are the groups of the other dialects: create one with POST /cloudpools/{group}/config or a KraftCloud service" : undefined;
     return new ApiError(404, "NOT_FOUND", `${subject} not found`, f.message).with(hint ? { hint } : {});
   }

@@ -6,7 +6,7 @@ import { jsonBody } from "../../http/body";
 import { badRequest } from "../../http/errors";
 import type { AppEnv } from "../../http/types";
 import type { RollbackInput } from "../../domain/undo";
-import { targetStub } from "../groups";
+import { actionStub } from "../groups";
 import { actionId, checkParam, controlWrite, quiltContext, settle } from "./common";
 import { methodNotAllowed } from "../../http/errors";
 import { ACTION_ID_HEADER, CONTROL_PATHS, toHonoPath } from "./contract";
@@ -40,7 +40,7 @@ rollback.post(ROLLBACK, checkParam("action_id"), controlWrite, jsonBody(rollback
       hint: `send a new ${ACTION_ID_HEADER} for the rollback (e.g. '${target}-rollback')`,
     });
   }
-  const r = settle(c, await targetStub(c, "action", target).rollbackAction(quiltContext(c, "action", target), rollbackInput(body)), { kind: "action", id: target });
+  const r = settle(c, await actionStub(c, target).rollbackAction(quiltContext(c, "action", target), rollbackInput(body)), { kind: "action", id: target });
   return c.json(operationJson(r.operation));
 });
 rollback.all(ROLLBACK, methodNotAllowed("POST"));

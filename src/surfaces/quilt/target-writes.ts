@@ -3,7 +3,7 @@
 import type { z } from "zod";
 import type { AppEnv } from "../../http/types";
 import type { Context } from "hono";
-import { targetStub } from "../groups";
+import { functionStub, targetStub } from "../groups";
 import { quiltContext, settle } from "./common";
 import { checkCpu, type poolTargetBody, type resizeBody } from "./schemas";
 
@@ -17,5 +17,5 @@ export async function resizeContainer(c: WithBody<typeof resizeBody>) {
 
 export async function setPoolTarget(c: WithBody<typeof poolTargetBody>) {
   const id = c.req.param("function_id")!;
-  return settle(c, await targetStub(c, "function", id).setFunctionPoolTarget(quiltContext(c, "function", id), c.req.valid("json")), { kind: "function", id });
+  return settle(c, await functionStub(c, id).setFunctionPoolTarget(quiltContext(c, "function", id), c.req.valid("json")), { kind: "function", id });
 }

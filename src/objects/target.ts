@@ -1,0 +1,56 @@
+// The object of a Quilt target that is not a group: a container (its limits) or a workload (its
+// function binding, rotation and placement) — one per (tenant, kind, id), binding TARGETS. Both are
+// created by their first write; a read of one never written is TARGET_NOT_FOUND.
+import type { Env } from "../env";
+import { fail, objectName, type CommandContext, type CommandResult, type OperationRecord, type Result } from "../domain/operations";
+import * as quilt from "./commands/quilt";
+import { KernelObject } from "./base";
+import { targetTimerHandlers } from "./timer-handlers";
+
+/** What a Quilt write answers: its operation and the target's state after it. */
+type QuiltWrite<S> = { operation: OperationRecord; state: S };
+
+export class TargetObject extends KernelObject {
+  constructor(ctx: DurableObjectState, env: Env) {
+    // Every command of a target creates it: there is no "missing" failure for commands.
+    super(ctx, env, { handlers: targetTimerHandlers, binding: "t", missing: () => null });
+  }
+
+  async getContainer(): Promise<Result<{ state: quilt.ContainerState }>> {
+    const state = quilt.container(this.k.tx(Date.now(), null));
+    return state ? { ok: true, state } : fail("TARGET_NOT_FOUND", "container not found");
+  }
+
+  async getWorkload(): Promise<Result<{ state: quilt.WorkloadState }>> {
+    const state = quilt.workload(this.k.tx(Date.now(), null));
+    return state ? { ok: true, state } : fail("TARGET_NOT_FOUND", "workload not found");
+  }
+
+  async resizeContainer(ctx: CommandContext, input: { memory_limit_mb: number; cpu_limit_percent: number }): Promise<CommandResult<QuiltWrite<quilt.ContainerState>>> {
+    const webhook = await this.#providerOf(ctx);
+    return this.k.command(ctx, "elasticity.resize_container", input, (tx) => quilt.resizeContainer(tx, input, webhook), { creates: true });
+  }
+
+  async bindFunction(ctx: CommandContext, functionId: string): Promise<CommandResult<QuiltWrite<quilt.WorkloadState>>> {
+    return this.k.command(ctx, "elasticity.workload_function_binding", { function_id: functionId }, (tx) => quilt.bindFunction(tx, functionId), { creates: true });
+  }
+
+  async rotateFunction(ctx: CommandContext, next: string, cutoverAt: number): Promise<CommandResult<QuiltWrite<quilt.WorkloadState>>> {
+    return this.k.command(ctx, "elasticity.rotate_workload_function_binding", { next_function_id: next, cutover_at: cutoverAt }, (tx) => quilt.rotateFunction(tx, next, cutoverAt), { creates: true });
+  }
+
+  async setPlacement(ctx: CommandContext, placement: quilt.Placement): Promise<CommandResult<QuiltWrite<quilt.WorkloadState>>> {
+    return this.k.command(ctx, "elasticity.workload_placement_preference", placement, (tx) => quilt.setPlacement(tx, placement), { creates: true });
+  }
+
+  /** Undoes one operation that was applied to this target (called by a rollback). */
+  async undoOperation(ctx: CommandContext, op: OperationRecord, force: boolean): Promise<CommandResult<{ undo: quilt.UndoResult }>> {
+    const webhook = ctx.targetKind === "container" ? await this.#providerOf(ctx) : null;
+    return this.k.command(ctx, "elasticity.undo", { operation_id: op.id, force }, (tx) => quilt.undo(tx, op, force, webhook), { creates: true });
+  }
+
+  /** A container's provider is the one of the tenant's group of the same name (webhook or none). */
+  #providerOf(ctx: CommandContext) {
+    return this.env.GROUPS.get(this.env.GROUPS.idFromName(objectName(ctx.tenantId, "group", ctx.group))).webhookProvider();
+  }
+}
