@@ -52,7 +52,7 @@ describe("CSRF with the session cookie", () => {
     expect(routes.length).toBeGreaterThan(30);
     for (const { method, path } of routes) {
       const url = path.replace(/:(\w+)/g, (_m, p: string) => (p === "pool" || p === "group" ? pool : `${p}-1`));
-      const headers = url.startsWith("/api/elasticity") ? { "X-Tenant-Id": t.tenant, "Idempotency-Key": uniq("k"), "X-Orch-Action-Id": uniq("a") } : {};
+      const headers: Record<string, string> = url.startsWith("/api/elasticity") ? { "X-Tenant-Id": t.tenant, "Idempotency-Key": uniq("k"), "X-Orch-Action-Id": uniq("a") } : {};
       for (const csrf of [false, "wrong", s.csrf.toUpperCase() === s.csrf ? s.csrf.toLowerCase() : s.csrf.toUpperCase()] as const) {
         // No body: the credential check comes first on every route (a body is checked after it).
         const r = await go(method, url, { headers, csrf });
