@@ -23,15 +23,26 @@ export const MAX_BODY_BYTES = 64 * 1024;
 
 const DECLARES_BODY = Symbol("scalegate.body");
 
-const tooLarge = () => new ApiError(413, "PAYLOAD_TOO_LARGE", `request body larger than ${MAX_BODY_BYTES} bytes`);
+const tooLarge = (limit = MAX_BODY_BYTES) => new ApiError(413, "PAYLOAD_TOO_LARGE", `request body larger than ${limit} bytes`);
+
+/** Routes that take more than MAX_BODY_BYTES (the replay's traces): method, path pattern, limit. */
+const LARGE_BODIES: { method: string; path: RegExp; bytes: number }[] = [];
+
+/** Lets one route read a body of up to `bytes` (it declares so where it is defined). */
+export function allowLargeBody(method: string, path: RegExp, bytes: number): void {
+  LARGE_BODIES.push({ method, path, bytes });
+}
+
+const limitOf = (c: Context<AppEnv>) => LARGE_BODIES.find((l) => l.method === c.req.method && l.path.test(c.req.path))?.bytes ?? MAX_BODY_BYTES;
 
 /** The bytes of each request, read once (keyed by the runtime's Request). */
 const bodies = new WeakMap<Request, Promise<Uint8Array>>();
 
 async function readLimited(c: Context<AppEnv>): Promise<Uint8Array> {
   const raw = c.req.raw;
+  const limit = limitOf(c);
   const length = raw.headers.get("content-length");
-  if (length !== null && /^\d+$/.test(length.trim()) && Number(length.trim()) > MAX_BODY_BYTES) throw tooLarge();
+  if (length !== null && /^\d+$/.test(length.trim()) && Number(length.trim()) > limit) throw tooLarge(limit);
   if (raw.body === null) return new Uint8Array(0);
   // Something read it through Hono already (c.req.text() and friends): take Hono's cached copy.
   if (raw.bodyUsed) return new Uint8Array(await c.req.arrayBuffer());
@@ -42,9 +53,9 @@ async function readLimited(c: Context<AppEnv>): Promise<Uint8Array> {
     const { done, value } = await reader.read();
     if (done) break;
     size += value.byteLength;
-    if (size > MAX_BODY_BYTES) {
+    if (size > limit) {
       await reader.cancel().catch(() => {});
-      throw tooLarge();
+      throw tooLarge(limit);
     }
     chunks.push(value);
   }
@@ -59,7 +70,7 @@ async function readLimited(c: Context<AppEnv>): Promise<Uint8Array> {
   return bytes;
 }
 
-/** The request body's bytes (read once; 413 beyond MAX_BODY_BYTES). */
+/** The request body's bytes (read once; 413 beyond MAX_BODY_BYTES, or the route's allowLargeBody limit). */
 export function readBody(c: Context<AppEnv>): Promise<Uint8Array> {
   let p = bodies.get(c.req.raw);
   if (!p) {

@@ -96,6 +96,10 @@ export const autoscaleConfig = z
     template: ref.optional().describe("the same instance, the SDK's name"),
     policies: z.array(z.looseObject(flatPolicy)).optional(),
     draining: z.array(uuid).optional().describe("DELETE: the uuids of the clones that drain"),
+    max_pending: z.int().min(0).optional().describe("extension (front door): requests held while the group wakes"),
+    hold_timeout_ms: z.int().min(0).optional().describe("extension (front door): how long a held request waits"),
+    max_concurrency: z.int().min(1).nullable().optional().describe("extension (front door): requests one instance takes at once; null: no limit"),
+    upstream_timeout_ms: z.int().min(0).optional().describe("extension (front door): how long an instance's answer is waited for"),
   })
   .meta({ id: "AutoscaleConfig" });
 
@@ -113,6 +117,33 @@ export const metricsAnswer = z
 export const evaluateAnswer = z
   .looseObject({ status: z.literal("success"), uuid: uuid.optional(), name: z.string().optional(), capacity: z.int().min(0), decision })
   .meta({ id: "EvaluateAnswer", description: "Extension: what autoscale would do" });
+
+const replayRun = z
+  .looseObject({
+    start: isoTime,
+    end: isoTime,
+    samples: z.int().min(1),
+    config: z.looseObject({}),
+    options: z.looseObject({}),
+    summary: z.record(z.string(), z.number()).describe("instance_seconds, under_provisioned_s, scale_events, cold_starts, largest_step, …"),
+    timeline: z.array(z.looseObject({ at: isoTime, desired: z.int(), running: z.int() })).describe("one entry per change"),
+    decisions: z.array(z.looseObject({ at: isoTime, trigger: z.string(), applied: z.boolean(), decision: z.looseObject({ explanation: z.string() }) })).describe("as the live ledger records them"),
+    windows: z.array(z.looseObject({})),
+    events: z.array(z.looseObject({})),
+    truncated: z.looseObject({}).nullable(),
+  })
+  .meta({ id: "ReplayRun" });
+
+export const replayAnswer = z
+  .looseObject({
+    status: z.literal("success"),
+    uuid: uuid.optional(),
+    name: z.string().optional(),
+    source: z.enum(["live", "tried"]),
+    run: replayRun,
+    compare: z.looseObject({ run: replayRun, deltas: z.record(z.string(), z.number()) }).nullable(),
+  })
+  .meta({ id: "ReplayAnswer", description: "Extension: a trace replayed through autoscale in virtual time" });
 
 /** The v1 envelope of `kind` items; a route's items are its own schema or an item error. */
 export function envelope(kind: string, item: z.ZodType, id: string) {

@@ -8,7 +8,8 @@ import { MAX_ITEMS, detailsQuery, refBody } from "../surfaces/kraftcloud/refs";
 import { createInstanceBody, createServiceItem, deleteOptions, startOptions, stopOptions } from "../surfaces/kraftcloud/schemas";
 import type { DocumentSpec, Operation } from "./builder";
 import { idempotencyKeyHeader, kraftcloudError, tenantSchemes } from "./common";
-import { autoscaleConfig, envelope, evaluateAnswer, instance, metricsAnswer, policy, serviceGroup } from "./kraftcloud-answers";
+import { autoscaleConfig, envelope, evaluateAnswer, instance, metricsAnswer, policy, replayAnswer, serviceGroup } from "./kraftcloud-answers";
+import { replayBody } from "../surfaces/kraftcloud/replay";
 
 /** One object or an array of 1 to 253 (what the routers' oneOrMany accepts). */
 const oneOrMany = (item: z.ZodType) => z.union([item, z.array(item).min(1).max(MAX_ITEMS)]);
@@ -37,6 +38,7 @@ const configs = envelope("service_groups", autoscaleConfig, "AutoscaleConfigsAns
 const policies = envelope("policies", policy, "PoliciesAnswer");
 const metrics = envelope("service_groups", metricsAnswer, "MetricsEnvelope");
 const evaluate = envelope("service_groups", evaluateAnswer, "EvaluateEnvelope");
+const replayed = envelope("service_groups", replayAnswer, "ReplayEnvelope");
 
 const ok = (schema: z.ZodType, description = "The items; per-item failures are items with status error (HTTP 200)") => ({ 200: { description, schema } });
 
@@ -80,6 +82,7 @@ export function kraftcloudSpec(): DocumentSpec {
     op("get", "/services/{uuid}/autoscale/policies/{name}", "get-autoscale-policy", "One policy", "autoscale", { params: POLICY, responses: ok(policies) }),
     op("delete", "/services/{uuid}/autoscale/policies/{name}", "delete-autoscale-policy", "Delete one policy", "autoscale", { params: POLICY, headers: IDEMPOTENT, responses: ok(policies) }),
     op("post", "/services/{uuid}/autoscale/metrics", "push-autoscale-metrics", "Extension: push a CPU sample and/or traffic; the engine decides", "extensions", { params: UUID, headers: IDEMPOTENT, body: { schema: metricsBody }, responses: ok(metrics) }),
+    op("post", "/services/{uuid}/autoscale/replay", "replay-autoscale", "Extension: replay a load trace through the live or a tried configuration, in virtual time (changes nothing; body up to 16 MiB)", "extensions", { params: UUID, body: { schema: replayBody }, responses: ok(replayed) }),
     op("post", "/services/{uuid}/autoscale/evaluate", "evaluate-autoscale", "Extension: what autoscale would do for a sample (changes nothing)", "extensions", { params: UUID, body: { schema: evaluateBody }, responses: ok(evaluate) }),
   ];
   return {

@@ -52,7 +52,7 @@ type PolicyInput = { ok: true; input: StepPolicyInput } | { ok: false; message: 
  * The flat or the nested form as one domain input. A flat policy without `type` is a step policy
  * (the newer generation's AutoscalePolicy has no `type`: step is the only kind).
  */
-function toPolicyInput(p: PolicyBody): PolicyInput {
+export function toPolicyInput(p: PolicyBody): PolicyInput {
   const { type, ...flat } = p;
   let input: StepPolicyInput;
   if (type !== undefined && typeof type === "object") {

@@ -7,6 +7,7 @@ import type { AppEnv } from "../../http/types";
 import { autoscale } from "./autoscale";
 import { instances } from "./instances";
 import { checkQueries } from "./queries";
+import { replayRoutes } from "./replay";
 import { services } from "./services";
 
 export const kraftcloud = new Hono<AppEnv>();
@@ -24,3 +25,4 @@ kraftcloud.route("/services", services);
 kraftcloud.route("/instances", instances);
 // autoscale routes are mounted by autoscale.ts
 kraftcloud.route("/", autoscale);
+kraftcloud.route("/", replayRoutes); // POST /services/{uuid}/autoscale/replay (./replay.ts)

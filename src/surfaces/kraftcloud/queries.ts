@@ -31,6 +31,7 @@ const ROUTES: [string, string, z.ZodType][] = [
   ["DELETE", "/services/:uuid/autoscale/policies/:name", none],
   ["POST", "/services/:uuid/autoscale/metrics", none],
   ["POST", "/services/:uuid/autoscale/evaluate", none],
+  ["POST", "/services/:uuid/autoscale/replay", none],
   ["GET", "/instances", listQuery],
   ["POST", "/instances", none],
   ["DELETE", "/instances", none],
