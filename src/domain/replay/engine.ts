@@ -10,6 +10,7 @@ import { evaluate, type Decision, type OtherMetrics } from "../autoscale/evaluat
 import type { StepPolicy } from "../autoscale/policy";
 import type { Gate } from "../autoscale/state";
 import type { Machine } from "../model";
+import { planStartInstance } from "../instances";
 import { groupTrafficAfter, groupWakes, planGroupIdle, planGroupRelease } from "../scale-to-zero";
 import type { Trace } from "./trace";
 import { summarize, type Summary } from "./summary";
@@ -284,14 +285,20 @@ export function replay(trace: Trace, config: ReplayConfig, options: ReplayOption
       if (config.min_size === 0) idleCheck = now + a.cooldown_time_ms;
       return;
     }
-    const wakes = groupWakes(master === null && standby ? masterMachine() : null);
-    if (wakes) {
-      standby = false;
-      master = { clone: false, launch: now, runAt: now + boot, warmUntil: now, stopAt: Infinity, draining: false };
-      live.unshift(master);
-      desired = Math.min(config.max_size, desired + 1);
-      woke = now;
-      reconcile();
+    // The live traffic(): wake the master in standby when starting it is allowed (planStartInstance
+    // refuses beyond max_size, e.g. when clones scaled out while the master slept).
+    let wakes = false;
+    if (groupWakes(master === null && standby ? masterMachine() : null)) {
+      const plan = planStartInstance({ desiredSize: desired, minSize: config.min_size, maxSize: config.max_size, autoscale: a }, masterMachine());
+      if (plan.kind === "start") {
+        wakes = true;
+        standby = false;
+        master = { clone: false, launch: now, runAt: now + boot, warmUntil: now, stopAt: Infinity, draining: false };
+        live.unshift(master);
+        desired = plan.desiredSize;
+        woke = now;
+        reconcile();
+      }
     }
     const after = groupTrafficAfter(a, a.heldRequests, masterMachine(), requests, now);
     a = after.autoscale;
@@ -336,17 +343,24 @@ export function replay(trace: Trace, config: ReplayConfig, options: ReplayOption
       if (next > t) break;
       account(next);
       now = next;
-      for (const i of [...live]) if (i.stopAt <= now) stop(i, i.stopAt);
-      if (master && master.runAt === now && master.launch !== now) onMasterRunning();
-      if (warmupEnd !== null && warmupEnd <= now) {
-        warmupEnd = null;
-        evaluateAndApply("warmup ended");
-      }
-      if (cooldownEnd !== null && cooldownEnd <= now) {
+      // The live alarm runs the timers due in (time, kind) order: autoscale-idle-check,
+      // cooldown-end, machine-step (an instance comes to run), terminate (a drain ends), warmup-end.
+      // What one of them sets for `now` runs in the next round, as the next alarm would.
+      const idleDue = idleCheck !== null && idleCheck <= now;
+      const coolDue = cooldownEnd !== null && cooldownEnd <= now;
+      const warmDue = warmupEnd !== null && warmupEnd <= now;
+      const masterRuns = master !== null && master.runAt === now && master.launch !== now;
+      if (idleDue) onIdleCheck();
+      if (coolDue) {
         cooldownEnd = null;
         evaluateAndApply("cooldown ended");
       }
-      if (idleCheck !== null && idleCheck <= now) onIdleCheck();
+      if (masterRuns && master !== null && master.runAt === now) onMasterRunning();
+      for (const i of [...live]) if (i.stopAt <= now) stop(i, i.stopAt);
+      if (warmDue) {
+        warmupEnd = null;
+        evaluateAndApply("warmup ended");
+      }
       snapshot();
     }
     account(t);
