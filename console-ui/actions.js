@@ -2,7 +2,7 @@
 // rollback button whose confirmation names what will be undone and explains `force`. The rollback
 // is the Quilt API's own POST /api/elasticity/control/actions/{id}/rollback.
 import { api, randomId } from "./api.js";
-import { ago, badge, h, json, stateKind, table } from "./dom.js";
+import { ago, badge, h, json, stateKind, table, fill } from "./dom.js";
 
 /** Operations a rollback undoes: succeeded elasticity writes that are not undos or rollbacks. */
 const undoable = (op) => op.status === "succeeded" && op.type.startsWith("elasticity.") && op.type !== "elasticity.rollback_action" && !(op.request && op.request.undo_of);
@@ -15,7 +15,8 @@ let lastResult = null;
 export async function actionsView(main, refresh) {
   const { actions } = await api("/console/api/actions");
   const dialog = h("dialog", { id: "rollback-dialog", "aria-labelledby": "rollback-title" });
-  main.replaceChildren(
+  fill(
+    main,
     h("h1", { tabindex: "-1" }, "Actions"),
     h("p", { class: "hint" }, "Operations recorded under an X-Orch-Action-Id, across containers, function pools, workloads and node groups."),
     lastResult,

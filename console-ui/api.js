@@ -27,6 +27,21 @@ export async function api(path, { method = "GET", body, headers = {} } = {}) {
   return data;
 }
 
+/** The session the page was served with (GET /console embeds it when the cookie is live). */
+export function pageSession() {
+  const meta = document.querySelector('meta[name="scalegate-session"]');
+  if (!meta) return false;
+  try {
+    const s = JSON.parse(meta.content);
+    Object.assign(session, { tenant: s.tenant, csrf: s.csrf, tokenId: s.tokenId, expiresAt: s.expiresAt });
+    meta.remove(); // read once: a later sign-in or sign-out must not be overridden by it
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Asks the server (after the feed dropped): 401 means the session ended. */
 export async function loadSession() {
   try {
     const s = await api("/console/session");

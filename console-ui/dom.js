@@ -17,6 +17,11 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
+/** Replaces an element's children (arrays flattened, null/false left out). */
+export function fill(el, ...children) {
+  el.replaceChildren(...children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
+}
+
 /** Relative time: "12 s ago", "3 min ago". */
 export function ago(iso) {
   if (!iso) return "—";

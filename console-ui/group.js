@@ -2,7 +2,7 @@
 // bands, the decisions with their explanations, and its activities. GET /console/api/groups/{name}.
 import { api } from "./api.js";
 import { capacityChart, metricChart } from "./charts.js";
-import { age, ago, badge, h, json, stateKind, table, time } from "./dom.js";
+import { age, ago, badge, h, json, stateKind, table, time, fill } from "./dom.js";
 
 /** Decisions whose explanation is open stay open across live refreshes. */
 const open = new Set();
@@ -52,7 +52,8 @@ export async function groupView(main, name) {
   const activities = data.records.filter((r) => r.type !== "autoscale.decision");
   const cap = h("div", { class: "chart", role: "img", "aria-label": `Desired and running machines of ${g.name} over time` });
   const met = h("div", { class: "chart", role: "img", "aria-label": `Scaling metric of ${g.name} with its policy steps` });
-  main.replaceChildren(
+  fill(
+    main,
     h("p", { class: "crumbs" }, h("a", { href: "#/groups" }, "Groups"), " / ", g.name),
     h("h1", { tabindex: "-1" }, `Group ${g.name}`),
     factList(g),

@@ -1,7 +1,7 @@
 // The groups table: every group of the tenant whatever dialect made it, filterable by text and by
 // dialect. GET /console/api/groups.
 import { api } from "./api.js";
-import { badge, h, table } from "./dom.js";
+import { badge, h, table, fill } from "./dom.js";
 
 const filters = { text: "", dialect: "" };
 
@@ -53,7 +53,8 @@ export async function groupsView(main) {
     render();
   });
   render();
-  main.replaceChildren(
+  fill(
+    main,
     h("h1", { tabindex: "-1" }, "Groups"),
     h("div", { class: "filters", role: "search" }, h("label", { for: "filter-text" }, "Filter "), text, h("label", { for: "filter-dialect" }, " Dialect "), dialect),
     holder,

@@ -1,7 +1,7 @@
 // Hooks: each hook's recent deliveries (accepted, deduplicated, refused and why) and the webhook
 // provider's outbound deliveries with their attempts. GET /console/api/deliveries.
 import { api } from "./api.js";
-import { ago, badge, h, table } from "./dom.js";
+import { ago, badge, h, table, fill } from "./dom.js";
 
 /** What a delivery did, in one word, and why. */
 function outcome(r) {
@@ -23,7 +23,8 @@ const attempts = (r) => {
 
 export async function hooksView(main) {
   const d = await api("/console/api/deliveries");
-  main.replaceChildren(
+  fill(
+    main,
     h("h1", { tabindex: "-1" }, "Hooks"),
     d.hooks.length
       ? d.hooks.map((hk) =>

@@ -1,7 +1,7 @@
 // The console's entry: sign-in, the hash router (#/groups, #/groups/<name>, #/actions, #/hooks)
 // and the live feed. A change event from the feed re-reads the view it concerns within a second;
 // nothing polls, so an idle console costs nothing on the server (the feed object hibernates).
-import { ApiFailure, loadSession, session, signIn, signOut } from "./api.js";
+import { ApiFailure, loadSession, pageSession, session, signIn, signOut } from "./api.js";
 import { actionsView } from "./actions.js";
 import { destroyCharts } from "./charts.js";
 import { h } from "./dom.js";
@@ -189,7 +189,5 @@ signoutBtn.addEventListener("click", async () => {
 });
 window.addEventListener("hashchange", () => session.tenant && render());
 
-(async () => {
-  if (await loadSession()) await start();
-  else showSignIn();
-})();
+if (pageSession()) void start();
+else showSignIn();

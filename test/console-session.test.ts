@@ -173,6 +173,17 @@ describe("POST /console/session", () => {
     expect(page.headers.get("Content-Type")).toMatch(/^text\/html/);
     expect(page.text).toContain('<script type="module" src="/console/assets/app.js"></script>');
     expect(page.headers.get("Content-Security-Policy")).toMatch(/default-src 'self'; script-src 'self'/);
+    expect(page.headers.get("Cache-Control")).toBe("no-store");
+    expect(page.text).not.toContain("scalegate-session");
+    // A signed-in browser gets its tenant and CSRF value in the page (no failing request to find out).
+    const t = await newTenant("sess");
+    const s = await signIn(t.token);
+    const mine = await call("GET", "/console", { headers: { Cookie: s.cookie } });
+    const meta = /<meta name="scalegate-session" content="([^"]*)">/.exec(mine.text);
+    expect(JSON.parse(meta![1].replace(/&quot;/g, '"').replace(/&amp;/g, "&"))).toMatchObject({ tenant: t.tenant, tokenId: t.tokenId, csrf: s.csrf });
+    const stale = await call("GET", "/console", { headers: { Cookie: `sg_console=${"A".repeat(43)}` } });
+    expect(stale.status).toBe(200);
+    expect(stale.text).not.toContain("scalegate-session");
     const js = await call("GET", "/console/assets/app.js");
     expect(js.status).toBe(200);
     expect(js.text.length).toBeGreaterThan(1000);

@@ -12,7 +12,7 @@ import type { AppEnv } from "../http/types";
 import { consoleApi } from "./api";
 import { consolePage } from "./page";
 import { sessionBody } from "./schemas";
-import { createSession, deleteSession, sessionCookie } from "./sessions";
+import { createSession, deleteSession, findSession, sessionCookie, sessionIdFromCookie } from "./sessions";
 
 /** Files under /console/assets/ (build/assets/console/, scripts/console-assets.mjs). */
 export const CONSOLE_FILES = ["app.js", "app.css", "uPlot.min.css", "LICENSE-uplot.txt"];
@@ -21,11 +21,16 @@ export const consoleApp = new Hono<AppEnv>();
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-consoleApp.get("/", (c) => {
+consoleApp.get("/", async (c) => {
+  // A signed-in browser gets its session in the page: no request that must fail to find out.
+  const id = sessionIdFromCookie(c.req.header("Cookie"));
+  const found = id ? await findSession(c.env.DB, id, Date.now()).catch(() => null) : null;
+  const session = found?.ok ? { tenant: found.session.tenantId, tokenId: found.session.tokenId, csrf: found.session.csrf, expiresAt: iso(found.session.expiresAt) } : null;
+  c.header("Cache-Control", "no-store");
   c.header("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
   c.header("X-Content-Type-Options", "nosniff");
   c.header("Referrer-Policy", "no-referrer");
-  return c.html(consolePage());
+  return c.html(consolePage(session));
 });
 consoleApp.all("/", methodNotAllowed("GET"));
 

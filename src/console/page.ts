@@ -1,13 +1,29 @@
 // The console's one HTML page (GET /console). Everything else is drawn by /console/assets/app.js
 // (console-ui/, bundled by scripts/console-assets.mjs): views are hash routes (#/groups,
 // #/groups/<name>, #/actions, #/hooks), so a reload or a shared link opens the same view.
-export function consolePage(): string {
+/** What the page knows of a signed-in session (so that it needs no request that would fail to find out). */
+export interface PageSession {
+  tenant: string;
+  tokenId: string;
+  csrf: string;
+  expiresAt: string;
+}
+
+const attr = (v: string) => v.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
+/**
+ * The page; with the request's live session, its tenant and CSRF value in a meta tag (the page is
+ * answered with Cache-Control: no-store, and only to the cookie's own holder).
+ */
+export function consolePage(session: PageSession | null = null): string {
+  const meta = session ? `\n<meta name="scalegate-session" content="${attr(JSON.stringify(session))}">` : "";
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Scalegate console</title>
+<title>Scalegate console</title>${meta}
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/console/assets/uPlot.min.css">
 <link rel="stylesheet" href="/console/assets/app.css">
 <script type="module" src="/console/assets/app.js"></script>
