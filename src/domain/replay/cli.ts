@@ -97,10 +97,10 @@ export function textSummary(runs: Run[], labels: string[], metrics: string[]): s
   const lines = [`Replay of ${r0.samples} samples (${metrics.join(", ")}), ${new Date(r0.start).toISOString()} – ${new Date(r0.end).toISOString()}, boot delay ${r0.options.boot_delay_ms} ms`, ""];
   const keys = Object.keys(r0.summary) as (keyof Summary)[];
   const w = Math.max(14, ...labels.map((l) => l.length + 2));
-  lines.push(pad("", 24) + labels.map((l) => pad(l, w)).join("") + (runs.length === 2 ? "delta" : ""));
+  lines.push((pad("", 24) + labels.map((l) => pad(l, w)).join("") + (runs.length === 2 ? "delta" : "")).trimEnd());
   for (const k of keys) {
     const d = runs.length === 2 ? runs[1].summary[k] - r0.summary[k] : null;
-    lines.push(pad(k, 24) + runs.map((r) => pad(num(r.summary[k]), w)).join("") + (d === null ? "" : `${d > 0 ? "+" : ""}${num(d)}`));
+    lines.push((pad(k, 24) + runs.map((r) => pad(num(r.summary[k]), w)).join("") + (d === null ? "" : `${d > 0 ? "+" : ""}${num(d)}`)).trimEnd());
   }
   for (const [i, r] of runs.entries()) {
     lines.push("", `Decisions of ${labels[i]}: ${r.summary.scale_events} applied, ${r.summary.blocked} blocked${r.decisions.length > 10 ? "; the first 10:" : ""}`);
