@@ -19,6 +19,8 @@
 // (a webhook-provider pool) to its `machine.launch` event arriving at a local HTTP receiver
 // (Node, 127.0.0.1, started here), BENCH_LAUNCHES samples per round, p50 and p99.
 // Prints req/s, p50, p99, non-2xx and the ratios to the baseline; writes .bench/results.json.
+// Then, offline (no server): the replay engine (issue 13) on a generated week of 1-s samples
+// (604,800 points, parse + run), three times, the median (target < 5 s).
 // Exits non-zero when any measured route saw a non-2xx answer or a connection error.
 // docs/benchmarks.md explains the figures.
 //
@@ -36,6 +38,7 @@ import { createServer } from "node:net";
 import { performance } from "node:perf_hooks";
 import os from "node:os";
 import autocannon from "autocannon";
+import { benchWeek } from "./replay.mjs";
 
 const HOST = "127.0.0.1";
 const DIR = ".bench";
@@ -550,6 +553,10 @@ async function main() {
   };
   console.log(`\nGET /pool, 1,000 machines over 10: ${fmt(poolRatio, 2)}x the time per request (req/s of pool.10 / pool.1000)`);
   console.log(`POST /pool/size → machine.launch at the receiver: p50 ${fmt(launch.p50_ms)} ms, p99 ${fmt(launch.p99_ms)} ms (${launches} samples per round, median over rounds)`);
+  // Issue 13: the replay engine offline on one week of 1-s samples (parse + run).
+  const week = await benchWeek(3);
+  const replay = { points: week.points, times_ms: week.times.map((t) => Math.round(t)), median_s: median(week.times) / 1000, scale_events: week.summary.scale_events };
+  console.log(`replay: one week of 1-s samples (${week.points} points) in ${fmt(replay.median_s, 2)} s (median of ${week.times.length}, parse + run; target < 5 s)`);
 
   const report = {
     date: new Date().toISOString(),
@@ -560,6 +567,7 @@ async function main() {
     results,
     pool_1000_over_10: poolRatio,
     webhook_launch: launch,
+    replay,
     rounds: perRound,
   };
   writeFileSync(RESULTS, JSON.stringify(report, null, 2) + "\n");
