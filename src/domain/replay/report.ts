@@ -26,7 +26,7 @@ function axes(x: Scale, y: Scale, start: number, end: number, yMax: number, h: n
   }
   for (let i = 0; i <= 4; i++) {
     const t = start + ((end - start) * i) / 4;
-    out.push(`<text x="${x(t)}" y="${h - 8}" text-anchor="middle">${esc(iso(t).slice(5, 16).replace("T", " "))}</text>`);
+    out.push(`<text x="${x(t)}" y="${h - 8}" text-anchor="${i === 0 ? "start" : i === 4 ? "end" : "middle"}">${esc(iso(t).slice(5, 16).replace("T", " "))}</text>`);
   }
   out.push(`<text x="${PAD.l + 4}" y="${PAD.t + 10}">${esc(label)}</text>`);
   return out.join("");
@@ -97,7 +97,7 @@ function capacityChart(runs: Run[]): string {
       p.push(`${x(end).toFixed(1)},${p[p.length - 1].split(",")[1]}`);
       return p.join(" ");
     };
-    const windows = r.windows.slice(0, 2000).map((w) => `<rect x="${x(w.from)}" y="${PAD.t + ri * 6}" width="${Math.max(1, x(Math.min(w.until, end)) - x(w.from))}" height="5" fill="${w.kind === "warmup" ? "#ff7f0e" : "#9467bd"}" fill-opacity="0.7"><title>${w.kind} until ${iso(w.until)}</title></rect>`);
+    const windows = r.windows.slice(0, 2000).map((w) => `<rect x="${x(w.from)}" y="${h - PAD.b - 6 - ri * 6}" width="${Math.max(1, x(Math.min(w.until, end)) - x(w.from))}" height="5" fill="${w.kind === "warmup" ? "#ff7f0e" : "#9467bd"}" fill-opacity="0.7"><title>${w.kind} until ${iso(w.until)}</title></rect>`);
     return `${windows.join("")}<polyline points="${step(r.timeline.desired)}" fill="none" stroke="${COLORS[ri]}" stroke-width="2"${ri ? ' stroke-dasharray="6 3"' : ""}/><polyline points="${step(r.timeline.running)}" fill="none" stroke="${COLORS[ri]}" stroke-width="1" stroke-opacity="0.5"/>`;
   });
   return `<svg viewBox="0 0 ${W} ${h}" width="${W}" height="${h}" role="img"><title>capacity</title>${axes(x, y, start, end, max, h, "instances: desired (thick), running (thin); warmup ▬ orange, cooldown ▬ purple")}${lines.join("")}</svg>`;
