@@ -56,6 +56,8 @@ describe("planStopInstance", () => {
     expect(planStopInstance(bounds(1, 1, 4, auto("m", 1)), machine("m"), false)).toEqual({ kind: "refuse", code: "INVALID", message: "instance 'm' is the autoscale master; delete the autoscale configuration first" });
     expect(planStopInstance(bounds(1, 0, 4, auto("m", 0)), machine("m"), false)).toEqual({ kind: "stop", desiredSize: 0 });
     expect(planStopInstance(bounds(1, 0, 4, auto("m", 0)), machine("m"), true)).toEqual({ kind: "stop", desiredSize: 0 });
+    // A policy already set the desired size to 0 while the master ran: it still goes to standby.
+    expect(planStopInstance(bounds(0, 0, 4, auto("m", 0)), machine("m"), true)).toEqual({ kind: "stop", desiredSize: 0 });
     expect(planStopInstance(bounds(2, 1, 4, auto("m", 1)), machine("x"), false)).toEqual({ kind: "stop", desiredSize: 1 });
   });
 });

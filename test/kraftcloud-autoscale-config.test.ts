@@ -9,13 +9,15 @@ beforeEach(() => void freezeClock());
 afterEach(() => releaseClock());
 
 const DEFAULTS = { min_size: 1, max_size: 4, warmup_time_ms: 1000, cooldown_time_ms: 1000 };
+/** The front door's settings in effect (issue 11, extension fields): its defaults. */
+const FRONT_DOOR = { max_pending: 100, hold_timeout_ms: 30_000, max_concurrency: null, upstream_timeout_ms: 30_000 };
 
 describe("/v1/services/{uuid}/autoscale", () => {
   it("POST configures with the defaults, GET answers the autoscale_config, the ledger records it", async () => {
     const s = await service("cfg");
     const master = s.instances[0];
     const [item] = expectItems(await s.api.post(s.base, { master: { name: master.name } }), "service_groups");
-    const want = { status: "success", uuid: s.uuid, name: s.name, enabled: true, ...DEFAULTS, master: { uuid: master.uuid, name: master.name }, template: { uuid: master.uuid, name: master.name }, policies: [] };
+    const want = { status: "success", uuid: s.uuid, name: s.name, enabled: true, ...DEFAULTS, master: { uuid: master.uuid, name: master.name }, template: { uuid: master.uuid, name: master.name }, policies: [], ...FRONT_DOOR };
     expect(item).toEqual(want);
     expect(expectItems(await s.api.get(s.base), "service_groups")).toEqual([want]);
     const row = (await ledger(s)).find((r) => r.type === "autoscale.configure");

@@ -42,6 +42,9 @@ export function planStopInstance(g: Bounds, m: Machine, standby: boolean): StopP
   }
   // A victim already draining no longer counts toward the desired size.
   const desiredSize = countsTowardDesired(m) ? g.desiredSize - 1 : g.desiredSize;
+  // Going to standby (scale to zero) is not refused for the size: a policy on request metrics may
+  // have set the desired size to 0 already while the master still ran (issue 11).
+  if (standby && g.autoscale?.master === m.id) return { kind: "stop", desiredSize: Math.max(g.minSize, desiredSize) };
   if (desiredSize < g.minSize) return { kind: "refuse", code: "OUT_OF_RANGE", message: `stopping instance '${m.name}' would take the group below its min size ${g.minSize}` };
   return { kind: "stop", desiredSize };
 }

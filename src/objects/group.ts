@@ -11,6 +11,8 @@ import { fail, type CommandContext, type CommandResult, type OperationRecord, ty
 import type { SimulatorEvent } from "../providers/simulated";
 import type { MachineReport } from "../providers/webhook";
 import * as webhook from "./commands/webhook";
+import { FrontDoorDesk } from "./commands/front-door";
+import type { FrontDoorView, HoldAnswer, HoldRequest, SyncReport } from "../domain/front-door";
 import * as autoscale from "./commands/autoscale";
 import * as hooks from "./commands/hooks";
 import * as instances from "./commands/instances";
@@ -26,12 +28,46 @@ export type { SimulatorEvent };
 type QuiltWrite<S> = { operation: OperationRecord; state: S };
 
 export class GroupObject extends KernelObject {
+  /** The front door's side of the group (issue 11): traffic reports and held requests, in memory. */
+  readonly #door: FrontDoorDesk;
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env, {
       handlers: groupTimerHandlers,
       binding: "g",
       missing: (store) => (store.group ? null : fail("GROUP_NOT_FOUND", "group is not configured")),
     });
+    this.#door = new FrontDoorDesk(this.k);
+  }
+
+  /** Machines move on timers (the simulated provider's lifecycle): held requests may be released now. */
+  override async alarm(): Promise<void> {
+    await super.alarm();
+    this.#door.poke();
+  }
+
+  /** Runs a command, then lets the front door see what it changed (a machine may run now, or be gone). */
+  async #poked<T>(result: Promise<T>): Promise<T> {
+    const r = await result;
+    this.#door.poke();
+    return r;
+  }
+
+  // ---------------------------------------------------------------- front door (issue 11, ./commands/front-door.ts)
+
+  /** An isolate's batched report (at most one a second): traffic and request metrics; answers the group's view. */
+  async frontDoorSync(report: SyncReport): Promise<Result<{ view: FrontDoorView }>> {
+    return this.#door.sync(report);
+  }
+
+  /** A request for a group with no running member: held (bounded) while the group wakes. */
+  async frontDoorHold(request: HoldRequest): Promise<HoldAnswer> {
+    return this.#door.hold(request);
+  }
+
+  /** A released held request has finished (its member's slot is free). */
+  async frontDoorDone(ticket: string): Promise<void> {
+    this.#door.done(ticket);
   }
 
   // ---------------------------------------------------------------- reads
@@ -79,20 +115,20 @@ export class GroupObject extends KernelObject {
   }
 
   async setServiceState(ctx: CommandContext, machineId: string, serviceState: ServiceState): Promise<CommandResult<{ serviceState: ServiceState }>> {
-    return this.k.command(ctx, "machine.set_service_state", { machineId, serviceState }, (tx) => pool.setServiceState(tx, machineId, serviceState));
+    return this.#poked(this.k.command(ctx, "machine.set_service_state", { machineId, serviceState }, (tx) => pool.setServiceState(tx, machineId, serviceState)));
   }
 
   async deleteGroup(ctx: CommandContext): Promise<CommandResult<{ terminated: string[] }>> {
-    return this.k.command(ctx, "pool.delete", {}, (tx) => pool.deleteGroup(tx));
+    return this.#poked(this.k.command(ctx, "pool.delete", {}, (tx) => pool.deleteGroup(tx)));
   }
 
   /** Webhook provider callbacks: machine states reported by the user's infrastructure. */
   async reportMachines(ctx: CommandContext, reports: MachineReport[]): Promise<CommandResult<{ results: webhook.ReportResult[] }>> {
-    return this.k.command(ctx, "provider.webhook.report", reports, (tx) => webhook.reportMachines(tx, reports));
+    return this.#poked(this.k.command(ctx, "provider.webhook.report", reports, (tx) => webhook.reportMachines(tx, reports)));
   }
 
   async simulate(ctx: CommandContext, event: SimulatorEvent): Promise<CommandResult<{ machine: Machine }>> {
-    return this.k.command(ctx, "simulator.event", event, (tx) => pool.simulate(tx, event));
+    return this.#poked(this.k.command(ctx, "simulator.event", event, (tx) => pool.simulate(tx, event)));
   }
 
   // ---------------------------------------------------------------- KraftCloud: services, instances, autoscale
@@ -110,15 +146,15 @@ export class GroupObject extends KernelObject {
   }
 
   async deleteService(ctx: CommandContext): Promise<CommandResult<{ uuid: string }>> {
-    return this.k.command(ctx, "service.delete", {}, (tx) => instances.deleteService(tx));
+    return this.#poked(this.k.command(ctx, "service.delete", {}, (tx) => instances.deleteService(tx)));
   }
 
   async createInstance(ctx: CommandContext, input: instances.NewInstance): Promise<CommandResult<{ instance: Machine }>> {
-    return this.k.command(ctx, "instance.create", input, (tx) => instances.createInstance(tx, input));
+    return this.k.command(ctx, "instance.create", input, (tx) => instances.createInstance(tx, input), { awaitsInstanceRows: true });
   }
 
   async startInstance(ctx: CommandContext, id: string): Promise<CommandResult<{ instance: Machine }>> {
-    return this.k.command(ctx, "instance.start", { id }, (tx) => instances.startInstance(tx, id));
+    return this.#poked(this.k.command(ctx, "instance.start", { id }, (tx) => instances.startInstance(tx, id)));
   }
 
   async stopInstance(ctx: CommandContext, id: string): Promise<CommandResult<{ instance: Machine }>> {
@@ -126,7 +162,7 @@ export class GroupObject extends KernelObject {
   }
 
   async deleteInstance(ctx: CommandContext, id: string): Promise<CommandResult<{ uuid: string; name: string }>> {
-    return this.k.command(ctx, "instance.delete", { id }, (tx) => instances.deleteInstance(tx, id));
+    return this.k.command(ctx, "instance.delete", { id }, (tx) => instances.deleteInstance(tx, id), { awaitsInstanceRows: true });
   }
 
   async configureAutoscale(ctx: CommandContext, input: autoscale.AutoscaleInput): Promise<CommandResult<{ autoscale: AutoscaleState }>> {

@@ -54,6 +54,8 @@ export function configureAutoscale(tx: GroupTx, input: AutoscaleInput): Result<{
     lastSample: null,
     lastTrafficAt: tx.now,
     heldRequests: 0,
+    // The front door's settings (issue 11), validated by the route; absent → defaults.
+    ...(input.front_door ? { front_door: input.front_door } : {}),
   };
   // The master runs under autoscale (unless the group may sleep): start it when it is stopped.
   if (!isAllocated(master) && cfg.min_size > 0) {

@@ -3,6 +3,7 @@
 // extension fields of the metrics and evaluate answers).
 import type { StepPolicy } from "../../domain/autoscale";
 import type { Outcome } from "../../domain/autoscale/state";
+import { settingsOf } from "../../domain/front-door";
 import type { GroupState, Machine } from "../../domain/model";
 
 /** What identifies a group in an item: echoed only when well-formed (the spec's uuid/basename formats). */
@@ -58,6 +59,8 @@ export function configJson(g: GroupState, machines: Machine[]) {
     master: master ? { uuid: master.uuid, name: master.name } : {},
     ...(master ? { template: { uuid: master.uuid, name: master.name } } : {}),
     policies: a.policies.map((p) => ({ ...flatPolicy(p), enabled: p.enabled !== false })),
+    // Extension (issue 11): the front door's settings in effect (defaults included).
+    ...frontDoorJson(a),
   };
 }
 
@@ -77,4 +80,10 @@ export function decisionJson(o: Outcome, applied: "applied" | "would_apply" = "a
     [applied]: o.apply !== null,
     explanation: o.explanation,
   };
+}
+
+/** The front door's settings of a configuration, on the wire (max_concurrency null: no limit). */
+function frontDoorJson(a: NonNullable<GroupState["autoscale"]>) {
+  const s = settingsOf(a);
+  return { max_pending: s.maxPending, hold_timeout_ms: s.holdTimeoutMs, max_concurrency: s.maxConcurrency, upstream_timeout_ms: s.upstreamTimeoutMs };
 }

@@ -55,6 +55,11 @@ export const configFields = {
   /** The SDK's form: `create_args.template` is the master (ROMs are not implemented). */
   create_args: z.strictObject({ template: refBody.optional() }).optional(),
   policies: z.array(policyBody).max(MAX_ITEMS).optional(),
+  // Extension (issue 11, docs/front-door.md): the front door's settings for this group; ranges are item error 7.
+  max_pending: int.optional().describe("extension: requests held per group while it wakes (default 100); beyond it 503"),
+  hold_timeout_ms: int.optional().describe("extension: how long a held request waits (default 30000); then 504"),
+  max_concurrency: int.optional().describe("extension: requests one instance takes at once (default: no limit)"),
+  upstream_timeout_ms: int.optional().describe("extension: how long the front door waits for an instance's answer (default 30000); then 504"),
 };
 
 /** `POST /services/{uuid}/autoscale`: the group is the path's; the SDK repeats its uuid in the body. */

@@ -6,6 +6,7 @@ import { Hono, type Context } from "hono";
 import { listGroups } from "../../db/registry";
 import { groupUuid } from "../../domain/model";
 import { INT32_LIMIT, type StepPolicyInput } from "../../domain/autoscale";
+import { checkFrontDoorConfig } from "../../domain/front-door";
 import { allowOnly, badRequest } from "../../http/errors";
 import { jsonBody } from "../../http/body";
 import type { AppEnv } from "../../http/types";
@@ -70,7 +71,7 @@ export function toPolicyInput(p: PolicyBody): PolicyInput {
 // ------------------------------------------------------------------------------ configurations
 
 async function configure(c: C, group: string, identity: Identity, body: ConfigBody, index: number | null): Promise<Item> {
-  const { uuid, master, template, create_args, policies, ...sizes } = body;
+  const { uuid, master, template, create_args, policies, max_pending, hold_timeout_ms, max_concurrency, upstream_timeout_ms, ...sizes } = body;
   // The SDK repeats the path's uuid in the body of the per-uuid form.
   if (uuid !== undefined && uuid.toLowerCase() !== identity.uuid) {
     return itemError(KC.INVALID, `uuid '${uuid}' in the body is not the service group of the path${identity.uuid ? ` ('${identity.uuid}')` : ""}`, identity);
@@ -84,13 +85,16 @@ async function configure(c: C, group: string, identity: Identity, body: ConfigBo
     const v = sizes[field];
     if (v !== undefined && (v < 1 || v > INT32_LIMIT)) return itemError(KC.INVALID, `${field} ${v} must be between 1 and ${INT32_LIMIT}`, identity);
   }
+  const frontDoor = defined({ max_pending, hold_timeout_ms, max_concurrency, upstream_timeout_ms });
+  const badSetting = checkFrontDoorConfig(frontDoor);
+  if (badSetting) return itemError(KC.INVALID, badSetting, identity);
   const inputs: StepPolicyInput[] = [];
   for (const [i, p] of (policies ?? []).entries()) {
     const r = toPolicyInput(p);
     if (!r.ok) return itemError(KC.INVALID, `policies[${i}]: ${r.message}`, identity);
     inputs.push(r.input);
   }
-  const input = defined({ ...sizes, master: defined(ref) as { uuid: string } | { name: string }, policies: policies ? inputs : undefined });
+  const input = defined({ ...sizes, master: defined(ref) as { uuid: string } | { name: string }, policies: policies ? inputs : undefined, front_door: Object.keys(frontDoor).length ? frontDoor : undefined });
   const stub = groupStub(c, group);
   const r = await stub.configureAutoscale(ctxOf(c, group, index), input);
   if (!r.ok) return fromFailure(r, identity);

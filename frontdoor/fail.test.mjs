@@ -1,0 +1,64 @@
+// A wake that fails never leaves a request hanging (issue 11, Proof; knative/serving#13211):
+// a provider that never reports RUNNING → every held request 504 once hold_timeout_ms has passed;
+// a provider that rejects the machine → every held request 503 at once, with the reason. An
+// upstream that refuses → 502 naming the group, never a 500.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { useGateway } from "../clients/harness/gateway.mjs";
+import { hit, members, service, until } from "./support.mjs";
+
+let gw;
+const fleets = [];
+before(async () => (gw = await useGateway()));
+after(async () => {
+  for (const f of fleets) await f.close();
+  await gw?.stop();
+});
+
+async function asleep(prefix, mode, settings = {}) {
+  const s = await service(gw, prefix, { bootMs: 100, mode, autoscale: { min_size: 0, max_size: 2, cooldown_time_ms: 1000, ...settings } });
+  fleets.push(s.fleet);
+  await until("standby", async () => (await members(gw, s.token, s.group)).every((m) => m.machineState === "TERMINATED"));
+  return s;
+}
+
+describe("failed wakes", () => {
+  it("a provider that never reports running: every held request is 504 within hold_timeout_ms, none hangs", async () => {
+    const s = await asleep("never", "never", { hold_timeout_ms: 1500 });
+    const started = Date.now();
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => hit(gw, s.domain, `/n/${i}`, { timeoutMs: 10_000 })));
+    const took = Date.now() - started;
+    assert.deepEqual([...new Set(answers.map((a) => a.status))], [504], answers.map((a) => a.text).join("\n").slice(0, 500));
+    for (const a of answers) {
+      assert.equal(a.json.error, "hold_timeout");
+      assert.equal(a.json.service_group, s.group);
+      assert.ok(Number(a.headers["scalegate-cold-start"]) >= 1500);
+    }
+    assert.ok(took < 5000, `answered in ${took} ms`);
+  });
+
+  it("a provider that rejects the machine: every held request 503 at once, with the reason", async () => {
+    const s = await asleep("reject", "reject", { hold_timeout_ms: 20_000 });
+    const started = Date.now();
+    const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => hit(gw, s.domain, `/x/${i}`, { timeoutMs: 15_000 })));
+    const took = Date.now() - started;
+    assert.deepEqual([...new Set(answers.map((a) => a.status))], [503], answers[0].text);
+    for (const a of answers) {
+      assert.equal(a.json.error, "wake_failed");
+      assert.match(a.json.message, /rejected/);
+    }
+    assert.ok(took < 10_000, `answered in ${took} ms, long before the 20 s hold`);
+  });
+
+  it("an upstream that refuses is 502 naming the group; the member is skipped for a moment, then tried again", async () => {
+    const s = await service(gw, "refuse", { bootMs: 50 });
+    fleets.push(s.fleet);
+    const up = await hit(gw, s.domain, "/up");
+    assert.equal(up.status, 200, up.text);
+    for (const { server } of s.fleet.servers.values()) await new Promise((r) => server.close(r));
+    const down = await hit(gw, s.domain, "/down");
+    assert.equal(down.status, 502, down.text);
+    assert.equal(down.json.error, "upstream_unreachable");
+    assert.equal(down.json.service_group, s.group);
+  });
+});
