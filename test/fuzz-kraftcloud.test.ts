@@ -56,6 +56,7 @@ const ROUTES: RouteTemplate[] = [
   { method: "DELETE", path: "/v1/services/{group}/autoscale/policies/{doomedPolicy}", body: null },
   { method: "POST", path: "/v1/services/{group}/autoscale/metrics", body: { cpu: 100 } },
   { method: "POST", path: "/v1/services/{group}/autoscale/evaluate", body: { cpu: 100, instances: 1 } },
+  { method: "POST", path: "/v1/services/{group}/autoscale/replay", body: { trace: "1800000000,900\n1800000010,100", config: { max_size: 3, policies: [{ name: "o", type: "step", steps: [{ lower_bound: 500, adjustment: 1 }] }] } } },
 ];
 
 const state = () => stateOf([s.stub, other.stub], [s.tenant, other.tenant]);
