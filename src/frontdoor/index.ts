@@ -114,7 +114,11 @@ async function serve(request: Request, env: Env, ctx: ExecutionContext, owner: D
     if (!got) return frontDoorError(504, "hold_timeout", `no member of '${group}' took the request within hold_timeout_ms ${s.holdTimeoutMs}`, group, { coldStartMs: Date.now() - since });
     member = pick(v, Date.now());
   }
-  if (member) return proxy(request, ctx, v, stub, member, null);
+  if (member) {
+    const res = await proxy(request, ctx, v, stub, member, null);
+    if (res) return res;
+    // The member is gone (a view up to a second old still named it): the object holds the request.
+  }
   return cold(request, ctx, v, stub, host);
 }
 
@@ -139,11 +143,16 @@ async function cold(request: Request, ctx: ExecutionContext, v: GroupView, stub:
   }
   adopt(v, r.view, Date.now());
   const ticket = r.ticket;
-  return proxy(request, ctx, v, stub, r.member, r.waitedMs, () => ctx.waitUntil(stub.frontDoorDone(ticket).catch(() => undefined)));
+  const res = await proxy(request, ctx, v, stub, r.member, r.waitedMs, () => ctx.waitUntil(stub.frontDoorDone(ticket).catch(() => undefined)));
+  return res ?? frontDoorError(502, "upstream_unreachable", `the instance of '${group}' that came up could not be reached`, group, { coldStartMs: r.waitedMs });
 }
 
-/** Sends the request to a member; an upstream failure marks it for a moment and answers 502/504. */
-async function proxy(request: Request, ctx: ExecutionContext, v: GroupView, stub: FrontDoorObject, member: FrontDoorMember, coldMs: number | null, releaseOnce?: () => void): Promise<Response> {
+/**
+ * Sends the request to a member; an upstream failure marks it for a moment and answers 502/504.
+ * null: a request without a body found its member gone and the fresh view has no member left (the
+ * group went to sleep since this isolate's view): the caller takes the cold path instead.
+ */
+async function proxy(request: Request, ctx: ExecutionContext, v: GroupView, stub: FrontDoorObject, member: FrontDoorMember, coldMs: number | null, releaseOnce?: () => void): Promise<Response | null> {
   const group = v.owner.groupName;
   let released = false;
   const release = () => {
@@ -185,8 +194,13 @@ async function proxy(request: Request, ctx: ExecutionContext, v: GroupView, stub
   let res = await send(member);
   if (!res.ok && res.kind === "refused" && (request.method === "GET" || request.method === "HEAD")) {
     // A request without a body is tried once more (a pooled connection the upstream had just
-    // closed, a member that has just gone): on another member when there is one.
+    // closed, a member that has just gone): on another member when there is one, after a fresh
+    // look at the group when the view is not brand new.
     mark(v, member.id, Date.now());
+    if (coldMs === null && Date.now() - v.fetchedAt > 100) {
+      await sync(v, stub, ctx);
+      if (v.view.members.length === 0) return null;
+    }
     const other = pick(v, Date.now());
     if (other && other.address !== null) {
       member = other;
