@@ -164,6 +164,16 @@ describe("scale-to-zero", () => {
     expect(r.summary).toMatchObject({ cold_starts: 1, cold_start_wait_ms_max: 2000, sleeps: 2, instance_seconds: 10 + 12 });
   });
 
+  it("initial_capacity 0 starts asleep: the first traffic wakes the master", () => {
+    const t = trace(`timestamp,metric,value\n${T},requests,0\n${T + 5},requests,2`);
+    const r = replay(t, cfg({ min_size: 0, policies: [] }), { initial_capacity: 0, boot_delay_ms: 1000 });
+    expect(timelineAt(r, 0)).toEqual({ desired: 0, booting: 0, running: 0, warming: 0, draining: 0, standby: 1 });
+    expect(r.events).toEqual([{ at: S(5), kind: "wake", held_requests: 2 }]);
+    expect(r.summary).toMatchObject({ cold_starts: 1, instance_seconds: 0 });
+    // initial_capacity is kept within [min_size, max_size].
+    expect(replay(t, cfg({ min_size: 2 }), { initial_capacity: 0 }).options.initial_capacity).toBe(2);
+  });
+
   it("without a requests metric, any load above 0 is traffic", () => {
     const r = replay(cpu([[0, 0], [5, 0], [30, 300]]), cfg({ min_size: 0, policies: [] }));
     expect(r.events.map((e) => [e.kind, e.at])).toEqual([["sleep", S(10)], ["wake", S(30)]]);

@@ -59,9 +59,13 @@ export function replay(trace: Trace, config: ReplayConfig, options: ReplayOption
   const events: ReplayEvent[] = [];
   const tl: Timeline = { at: [], desired: [], booting: [], running: [], warming: [], draining: [], standby: [] };
 
-  // Before the trace: the initial instances run and are warm (they were there already).
-  master = { clone: false, launch: start, runAt: start, warmUntil: start, stopAt: Infinity, draining: false };
-  live.push(master);
+  // Before the trace: the initial instances run and are warm (they were there already); none
+  // (min_size 0, initial_capacity 0) is a group asleep, its master in standby.
+  if (opts.initial_capacity === 0) standby = true;
+  else {
+    master = { clone: false, launch: start, runAt: start, warmUntil: start, stopAt: Infinity, draining: false };
+    live.push(master);
+  }
   for (let i = 1; i < opts.initial_capacity; i++) live.push({ clone: true, launch: start, runAt: start, warmUntil: start, stopAt: Infinity, draining: false });
 
   const masterMachine = (): Machine =>
