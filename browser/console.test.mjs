@@ -38,7 +38,8 @@ async function api(token, method, p, body, headers = {}) {
   } catch {
     /* not JSON */
   }
-  if (!res.ok) throw new Error(`${method} ${p} → ${res.status}: ${text.slice(0, 300)}`);
+  // KraftCloud answers an item's failure with HTTP 200 and status "error".
+  if (!res.ok || json?.status === "error") throw new Error(`${method} ${p} → ${res.status}: ${text.slice(0, 300)}`);
   return json;
 }
 
@@ -87,24 +88,36 @@ before(async () => {
   // Tenant A: a group through each dialect.
   A.pool = unique("web");
   A.svc = unique("api");
+  A.nodes = unique("nodes");
   A.action = unique("deploy");
   await api(A.token, "POST", `/cloudpools/${A.pool}/config`, { provider: { type: "simulated", requestDelayMs: 1500, bootDelayMs: 2500, terminateDelayMs: 1000 } });
   await api(A.token, "POST", `/cloudpools/${A.pool}/pool/size`, { desiredSize: 1 });
-  await api(A.token, "POST", `/api/elasticity/control/node-groups/${A.pool}/scale`, { delta_units: 1 }, quiltHeaders(A.tenant, A.action));
-  await api(A.token, "POST", `/api/elasticity/control/containers/${A.pool}-db/resize`, { memory_limit_mb: 1024, cpu_limit_percent: 150 }, quiltHeaders(A.tenant, A.action));
+  await api(A.token, "POST", `/api/elasticity/control/node-groups/${A.pool}/scale`, { delta_units: 1 }, quiltHeaders(A.tenant, unique("ops")));
+  // The action rolled back later: a node group and a container that nothing else changes (a
+  // later change by someone else would make the rollback a conflict, without force).
+  await api(A.token, "POST", `/cloudpools/${A.nodes}/config`, {});
+  await api(A.token, "POST", `/api/elasticity/control/node-groups/${A.nodes}/scale`, { delta_units: 2 }, quiltHeaders(A.tenant, A.action));
+  await api(A.token, "POST", `/api/elasticity/control/containers/${A.nodes}-db/resize`, { memory_limit_mb: 1024, cpu_limit_percent: 150 }, quiltHeaders(A.tenant, A.action));
   const svc = await api(A.token, "POST", "/v1/services", { name: A.svc, services: [{ port: 443, destination_port: 8080, handlers: ["tls", "http"] }], domains: [{ name: `${A.svc}.example.com` }] });
   const uuid = svc.data.service_groups[0].uuid;
   await api(A.token, "POST", "/v1/instances", { name: `${A.svc}-m`, image: "user/app:latest", service_group: { name: A.svc } });
   await api(A.token, "POST", `/v1/services/${uuid}/autoscale`, { master: { name: `${A.svc}-m` }, min_size: 1, max_size: 6 });
   await api(A.token, "POST", `/v1/services/${uuid}/autoscale/policies`, {
     name: "cpu-steps", metric: "cpu", adjustment_type: "change",
-    steps: [{ upper_bound: 200, adjustment: -1 }, { lower_bound: 600, upper_bound: 900, adjustment: 1 }, { lower_bound: 900, adjustment: 2 }],
+    steps: [{ upper_bound: 200, adjustment: -1 }, { lower_bound: 200, upper_bound: 600, adjustment: 0 }, { lower_bound: 600, upper_bound: 900, adjustment: 1 }, { lower_bound: 900, adjustment: 2 }],
   });
   await api(A.token, "POST", `/v1/services/${uuid}/autoscale/metrics`, { cpu: 950 });
-  const hook = await api(A.token, "POST", "/hooks", { name: "alertmanager", group: A.pool, format: "generic", action: { type: "change", value: 1 } });
-  const deliver = (key) => fetch(`${gw.base}/hooks/${hook.id}`, { method: "POST", headers: { Authorization: `Bearer ${hook.secret}`, "Content-Type": "application/json", "Idempotency-Key": key }, body: "{}" });
-  assert.equal((await deliver("alert-1")).status, 202);
-  assert.equal((await deliver("alert-1")).status, 200); // deduplicated
+  // Hooks: Alertmanager repeating one alert (the repeat is deduplicated), and a generic hook whose
+  // second delivery within min_interval_seconds is refused (suppressed).
+  const deliver = (hook, key, payload) =>
+    fetch(`${gw.base}/hooks/${hook.id}`, { method: "POST", headers: { Authorization: `Bearer ${hook.secret}`, "Content-Type": "application/json", "Idempotency-Key": key }, body: JSON.stringify(payload) });
+  const am = await api(A.token, "POST", "/hooks", { name: "alertmanager", group: A.pool, format: "alertmanager", action: { type: "change", value: 1 } });
+  const alert = { version: "4", status: "firing", receiver: "scalegate", groupLabels: { alertname: "HighCPU" }, alerts: [{ status: "firing", labels: { alertname: "HighCPU" }, startsAt: "2026-12-05T09:00:00Z", fingerprint: "f1" }] };
+  assert.equal((await deliver(am, "am-1", alert)).status, 202);
+  assert.equal((await deliver(am, "am-2", alert)).status, 200); // the same alert again: deduplicated
+  const gen = await api(A.token, "POST", "/hooks", { name: "deploy-script", group: A.pool, format: "generic", action: { type: "change", value: 1 }, min_interval_seconds: 3600 });
+  assert.equal((await deliver(gen, "g-1", {})).status, 202);
+  assert.ok([200, 202].includes((await deliver(gen, "g-2", {})).status)); // suppressed: within min_interval_seconds
   // Tenant B: one group of its own, named like nothing of A's.
   B.pool = unique("b-only");
   await api(B.token, "POST", `/cloudpools/${B.pool}/config`, {});
@@ -132,6 +145,7 @@ describe("the console in chromium", () => {
     const row = (name) => page.locator(`tr[data-group="${name}"]`);
     await row(A.pool).waitFor();
     assert.match(await row(A.pool).innerText(), /elastisys, quilt, hooks/);
+    assert.match(await row(A.nodes).innerText(), /elastisys, quilt/);
     assert.match(await row(A.svc).innerText(), /kraftcloud/);
     assert.match(await row(A.svc).innerText(), new RegExp(`${A.svc}\\.example\\.com`));
     assert.match(await row(A.svc).innerText(), /on/); // autoscale
@@ -187,7 +201,7 @@ describe("the console in chromium", () => {
     await page.keyboard.press("Enter"); // keyboard opens it
     const text = await decision.innerText();
     assert.match(text, /metric 950, capacity 1, min 1, max 6/);
-    assert.match(text, /step 2: \[900, ∞\) → 2/);
+    assert.match(text, /step 3: \[900, ∞\) → 2/);
     assert.match(text, /Clamp\s*none/);
     assert.match(text, /desired 3 \(unclamped 3, change 2, out\)/);
     assert.equal(await page.locator(".chart .uplot").count(), 2); // capacity and metric charts (uPlot)
@@ -209,8 +223,8 @@ describe("the console in chromium", () => {
     const dialog = page.getByRole("dialog");
     await dialog.waitFor();
     const named = await dialog.innerText();
-    assert.match(named, new RegExp(`container ${A.pool}-db: resize_container`));
-    assert.match(named, new RegExp(`group ${A.pool}: scale_node_group`));
+    assert.match(named, new RegExp(`container ${A.nodes}-db: resize_container`));
+    assert.match(named, new RegExp(`group ${A.nodes}: scale_node_group`));
     assert.match(named, /without force/);
     await page.screenshot({ path: path.join(SHOTS, "rollback-confirm-1280.png") });
     await dialog.getByRole("button", { name: "Roll back" }).click();
@@ -228,12 +242,14 @@ describe("the console in chromium", () => {
     const { ctx, page, errors } = await context();
     await signIn(page, A.token);
     await page.getByRole("link", { name: "Hooks" }).click();
-    const hook = page.locator("section[data-hook]");
-    await hook.waitFor();
-    const text = await hook.innerText();
-    assert.match(text, /alertmanager → group/);
+    const hooks = page.locator("section[data-hook]");
+    await hooks.first().waitFor();
+    const text = await page.locator("main").innerText();
+    assert.match(text, new RegExp(`alertmanager → group ${A.pool}`));
+    assert.match(text, new RegExp(`deploy-script → group ${A.pool}`));
     assert.match(text, /accepted/);
-    assert.match(text, /deduplicated|already seen/);
+    assert.match(text, /deduplicated/);
+    assert.match(text, /refused/);
     await shot(page, "hooks");
     assert.deepEqual(errors, []);
     await ctx.close();
@@ -245,7 +261,7 @@ describe("the console in chromium", () => {
     await page.locator(`tr[data-group="${B.pool}"]`).waitFor();
     assert.equal(await page.locator("tr[data-group]").count(), 1);
     const body = await page.locator("main").innerText();
-    assert.ok(!body.includes(A.pool) && !body.includes(A.svc), "A's groups shown to B");
+    assert.ok(![A.pool, A.svc, A.nodes].some((g) => body.includes(g)), "A's groups shown to B");
     // A's group by its URL: not found for B.
     await page.goto(`${gw.base}/console#/groups/${A.pool}`);
     await page.getByRole("alert").filter({ hasText: /not found/ }).waitFor();

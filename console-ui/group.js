@@ -67,6 +67,18 @@ export async function groupView(main, name) {
       })),
       { empty: "No machines." },
     ),
+    g.front_door
+      ? [
+          h("h2", {}, "Front door"),
+          h(
+            "p",
+            {},
+            `${g.front_door.reqs_per_sec ?? "—"} requests/s and ${g.front_door.inflight_reqs ?? "—"} in flight per member; ${g.front_door.held} held; ${data.cold_starts.length} cold start(s)`,
+            data.cold_starts[0] ? `, the last waited ${data.cold_starts[0].waited_ms === null ? "(still waking)" : `${data.cold_starts[0].waited_ms} ms`}` : "",
+            ".",
+          ),
+        ]
+      : null,
     h("h2", {}, "Capacity over time"),
     cap,
     g.autoscale ? h("h2", {}, "Metric and policy steps") : null,

@@ -1,10 +1,11 @@
-// The console's entry: sign-in, the hash router (#/groups, #/groups/<name>, #/actions, #/hooks)
+// The console's entry: sign-in, the hash router (#/groups, #/groups/<name>, #/actions, #/hooks, #/front-door)
 // and the live feed. A change event from the feed re-reads the view it concerns within a second;
 // nothing polls, so an idle console costs nothing on the server (the feed object hibernates).
 import { ApiFailure, loadSession, pageSession, session, signIn, signOut } from "./api.js";
 import { actionsView } from "./actions.js";
 import { destroyCharts } from "./charts.js";
 import { h } from "./dom.js";
+import { frontDoorView } from "./frontdoor.js";
 import { groupView } from "./group.js";
 import { groupsView } from "./groups.js";
 import { hooksView } from "./hooks.js";
@@ -17,7 +18,7 @@ const signoutBtn = document.getElementById("signout");
 
 function route() {
   const [, view = "groups", arg] = location.hash.replace(/^#/, "").split("/");
-  return { view: ["groups", "actions", "hooks"].includes(view) ? view : "groups", arg: arg ? decodeURIComponent(arg) : null };
+  return { view: ["groups", "actions", "hooks", "front-door"].includes(view) ? view : "groups", arg: arg ? decodeURIComponent(arg) : null };
 }
 
 let rendering = null;
@@ -45,6 +46,7 @@ async function render(live = false) {
       if (view === "groups" && arg) shown = await groupView(fresh, arg);
       else if (view === "groups") shown = await groupsView(fresh);
       else if (view === "actions") shown = await actionsView(fresh, () => render(true));
+      else if (view === "front-door") shown = await frontDoorView(fresh);
       else shown = await hooksView(fresh);
       if (document.querySelector("dialog[open]") && live) return; // never pull a dialog from under the user
       destroyCharts();
@@ -133,6 +135,7 @@ function closeFeed() {
 function concerns(ev) {
   const { view, arg } = route();
   if (view === "groups") return !arg || (ev.target.kind === "group" && ev.target.id === arg);
+  if (view === "front-door") return ev.target.kind === "group";
   if (view === "actions") return ev.target.kind !== "group" || ev.types.some((t) => t.startsWith("elasticity."));
   return ev.target.kind === "hook" || ev.types.includes("provider.delivery") || ev.types.some((t) => t.startsWith("hook."));
 }

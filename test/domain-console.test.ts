@@ -111,3 +111,26 @@ describe("policyBands and buildSeries", () => {
     expect(buildSeries([], [], null, 0)).toEqual({ t: [], desired: [], running: [], cpu: [] });
   });
 });
+
+describe("front door", () => {
+  it("frontDoorLive: null without domains; the last sample's request metrics and the held count", async () => {
+    const { frontDoorLive } = await import("../src/domain/console");
+    const g = newGroup("t", "g", "u", DEFAULT_CONFIG, 0);
+    expect(frontDoorLive(g)).toBeNull();
+    const svc = { ...g, service: { services: [], domains: [{ fqdn: "a.example" }], softLimit: 1, hardLimit: 2 } };
+    expect(frontDoorLive(svc)).toEqual({ reqs_per_sec: null, inflight_reqs: null, held: 0, sampled_at: null });
+    const auto = { ...svc, autoscale: { heldRequests: 3, lastSample: { cpu: null, at: 0, metrics: { reqs_per_sec: 12.5, inflight_reqs: 2 } } } as any };
+    expect(frontDoorLive(auto)).toEqual({ reqs_per_sec: 12.5, inflight_reqs: 2, held: 3, sampled_at: "1970-01-01T00:00:00.000Z" });
+  });
+
+  it("coldStarts: each wake paired with the first release after it, newest first; still waking is null", async () => {
+    const { coldStarts } = await import("../src/domain/console");
+    const wake = (at: number) => rec({ type: "frontdoor.wake", createdAt: at, request: JSON.stringify({ method: "GET", host: "a.example", path: "/x" }) });
+    const released = (at: number) => rec({ type: "scale_to_zero.released", createdAt: at });
+    expect(coldStarts([released(50), wake(100), rec({ createdAt: 120 }), released(400), wake(1000)])).toEqual([
+      { at: new Date(1000).toISOString(), request: "GET a.example/x", waited_ms: null },
+      { at: new Date(100).toISOString(), request: "GET a.example/x", waited_ms: 300 },
+    ]);
+    expect(coldStarts([])).toEqual([]);
+  });
+});

@@ -7,7 +7,7 @@ import { Hono, type Context } from "hono";
 import { listTargetOperations } from "../db/ledger";
 import { listHooks } from "../db/registry";
 import { listGroups } from "../db/registry";
-import { buildSeries, groupActions, groupCounts, machineView, mergeRecords, orderDialects, policyBands, recordView, type SamplePoint } from "../domain/console";
+import { buildSeries, coldStarts, frontDoorLive, groupActions, groupCounts, machineView, mergeRecords, orderDialects, policyBands, recordView, type SamplePoint } from "../domain/console";
 import type { GroupState } from "../domain/model";
 import type { OperationRecord } from "../domain/operations";
 import { tenantAuth } from "../http/auth";
@@ -46,6 +46,7 @@ function summary(g: GroupState, machines: Parameters<typeof groupCounts>[1], dia
     provider: g.config.provider.type,
     autoscale: g.autoscale !== null,
     domains: (g.service?.domains ?? []).map((d) => d.fqdn),
+    front_door: frontDoorLive(g),
     created_at: iso(g.createdAt),
     updated_at: iso(g.updatedAt),
   };
@@ -106,6 +107,7 @@ consoleApi.get("/groups/:name", query(limitQuery), async (c) => {
       .map((m) => machineView(m, now)),
     records: records.map(recordView),
     series: buildSeries(samples, decisions, { ...counts, cpu: a?.lastSample?.cpu ?? null }, now),
+    cold_starts: coldStarts(records),
     bands: policyBands(a?.policies ?? []),
   });
 });
@@ -142,6 +144,37 @@ consoleApi.get("/deliveries", query(limitQuery), async (c) => {
   });
 });
 consoleApi.all("/deliveries", methodNotAllowed("GET"));
+
+// Front door (issue 11), per service group with domains: traffic as last measured, requests held,
+// cold starts and how long their held requests waited (from the ledger).
+consoleApi.get("/front-door", query(limitQuery), async (c) => {
+  const limit = c.req.valid("query").limit ?? 500;
+  const tenant = c.get("tenantId");
+  const [rows, wakes, releases] = await Promise.all([
+    ledger(c, listGroups(c.env.DB, tenant)),
+    ledger(c, recordsOfType(c.env.DB, tenant, "frontdoor.wake", limit)),
+    ledger(c, recordsOfType(c.env.DB, tenant, "scale_to_zero.released", limit)),
+  ]);
+  const groups = await Promise.all(
+    rows.map(async (row) => {
+      const g = await groupStub(c, row.name).getGroup();
+      const live = g.ok ? frontDoorLive(g.group) : null;
+      if (!g.ok || !live) return null;
+      const starts = coldStarts([...wakes, ...releases].filter((r) => r.targetKind === "group" && r.targetId === row.name));
+      const waits = starts.map((x) => x.waited_ms).filter((x): x is number => x !== null);
+      return {
+        name: row.name,
+        domains: (g.group.service?.domains ?? []).map((d) => d.fqdn),
+        ...live,
+        cold_starts: starts.length,
+        cold_start_wait_ms: waits.length ? { last: waits[0], mean: Math.round(waits.reduce((x, y) => x + y, 0) / waits.length), max: Math.max(...waits) } : null,
+        recent_cold_starts: starts.slice(0, 10),
+      };
+    }),
+  );
+  return c.json({ groups: groups.filter((g) => g !== null) });
+});
+consoleApi.all("/front-door", methodNotAllowed("GET"));
 
 // The live feed: a WebSocket to the tenant's ConsoleFeed object (src/objects/feed.ts).
 consoleApi.get("/feed", async (c) => {

@@ -3,7 +3,7 @@
 // contracts the routes validate with (./schemas.ts).
 import { z } from "zod";
 import type { Operation } from "../openapi/builder";
-import { actionsAnswer, deliveriesAnswer, groupDetail, groupSummary, limitQuery, sessionAnswer, sessionBody } from "./schemas";
+import { actionsAnswer, deliveriesAnswer, frontDoorAnswer, groupDetail, groupSummary, limitQuery, sessionAnswer, sessionBody } from "./schemas";
 import { CSRF_HEADER, SESSION_COOKIE } from "./sessions";
 
 const SESSION_OR_TOKEN = ["consoleSession", "tenantBearer"];
@@ -38,6 +38,7 @@ export function consoleOperations(): Operation[] {
     }),
     op({ method: "get", path: "/console/api/actions", operationId: "consoleActions", summary: "Orchestrator actions (X-Orch-Action-Id), newest first, each with its operations", security: SESSION_OR_TOKEN, query: limitQuery, responses: { 200: { description: "The actions", schema: actionsAnswer } } }),
     op({ method: "get", path: "/console/api/deliveries", operationId: "consoleDeliveries", summary: "Each hook's recent deliveries and the webhook provider's outbound deliveries", security: SESSION_OR_TOKEN, query: limitQuery, responses: { 200: { description: "The deliveries", schema: deliveriesAnswer } } }),
+    op({ method: "get", path: "/console/api/front-door", operationId: "consoleFrontDoor", summary: "Front door per service group with domains: requests/s, in flight, held, cold starts and their wait", security: SESSION_OR_TOKEN, query: limitQuery, responses: { 200: { description: "The groups", schema: frontDoorAnswer } } }),
     op({
       method: "get", path: "/console/api/feed", operationId: "consoleFeed", summary: "The live feed: a WebSocket of change events ({type: 'change', target, at, types, counts?})", security: SESSION_OR_TOKEN,
       headers: { Upgrade: { description: "websocket", required: true } },

@@ -1,6 +1,6 @@
 // The console's one HTML page (GET /console). Everything else is drawn by /console/assets/app.js
 // (console-ui/, bundled by scripts/console-assets.mjs): views are hash routes (#/groups,
-// #/groups/<name>, #/actions, #/hooks), so a reload or a shared link opens the same view.
+// #/groups/<name>, #/actions, #/hooks, #/front-door), so a reload or a shared link opens the same view.
 /** What the page knows of a signed-in session (so that it needs no request that would fail to find out). */
 export interface PageSession {
   tenant: string;
@@ -36,6 +36,7 @@ export function consolePage(session: PageSession | null = null): string {
     <a href="#/groups" data-view="groups">Groups</a>
     <a href="#/actions" data-view="actions">Actions</a>
     <a href="#/hooks" data-view="hooks">Hooks</a>
+    <a href="#/front-door" data-view="front-door">Front door</a>
   </nav>
   <span class="who" id="who" aria-live="polite"></span>
   <span class="live" id="live" role="status" aria-live="polite"></span>

@@ -29,6 +29,14 @@ export const sessionAnswer = z
   })
   .meta({ id: "ConsoleSession" });
 
+const frontDoorLive = z.looseObject({
+  reqs_per_sec: z.number().nullable(),
+  inflight_reqs: z.number().nullable(),
+  held: z.int().min(0),
+  sampled_at: iso.nullable(),
+});
+const coldStart = z.looseObject({ at: iso, request: z.string().nullable(), waited_ms: z.number().nullable() });
+
 export const groupSummary = z
   .looseObject({
     name: z.string(),
@@ -38,6 +46,7 @@ export const groupSummary = z
     provider: z.string(),
     autoscale: z.boolean(),
     domains: z.array(z.string()).describe("front-door domains of the service group"),
+    front_door: frontDoorLive.nullable().describe("null when the group has no domains"),
     created_at: iso,
     updated_at: iso,
   })
@@ -80,6 +89,7 @@ export const groupDetail = z
     records: z.array(recordAnswer).describe("the group's ledger, newest first: activities and decisions"),
     series: z.looseObject({ t: z.array(z.number()), desired: z.array(z.number().nullable()), running: z.array(z.number().nullable()), cpu: z.array(z.number().nullable()) }),
     bands: z.array(z.looseObject({ policy: z.string(), lower: z.number().nullable(), upper: z.number().nullable(), adjustment: z.number() })),
+    cold_starts: z.array(coldStart).describe("front-door wakes, newest first, with how long the held requests waited"),
   })
   .meta({ id: "ConsoleGroupDetail" });
 
@@ -105,3 +115,17 @@ export const deliveriesAnswer = z
     provider_deliveries: z.array(recordAnswer).describe("the webhook provider's outbound deliveries, each with its attempts"),
   })
   .meta({ id: "ConsoleDeliveries" });
+
+export const frontDoorAnswer = z
+  .looseObject({
+    groups: z.array(
+      frontDoorLive.extend({
+        name: z.string(),
+        domains: z.array(z.string()),
+        cold_starts: z.int().min(0),
+        cold_start_wait_ms: z.looseObject({ last: z.number(), mean: z.number(), max: z.number() }).nullable(),
+        recent_cold_starts: z.array(coldStart),
+      }),
+    ),
+  })
+  .meta({ id: "ConsoleFrontDoor" });

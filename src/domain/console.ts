@@ -210,3 +210,41 @@ export function buildSeries(samples: SamplePoint[], decisions: OperationRecord[]
   }
   return out;
 }
+
+/** A service group's front-door traffic as the group last measured it (null: no domains). */
+export function frontDoorLive(g: GroupState) {
+  if (!g.service || g.service.domains.length === 0) return null;
+  const s = g.autoscale?.lastSample ?? null;
+  return {
+    reqs_per_sec: s?.metrics?.reqs_per_sec ?? null,
+    inflight_reqs: s?.metrics?.inflight_reqs ?? null,
+    /** Requests held while the group sleeps or wakes. */
+    held: g.autoscale?.heldRequests ?? 0,
+    sampled_at: s ? iso(s.at) : null,
+  };
+}
+
+export interface ColdStart {
+  at: string;
+  /** The held request that woke the group (`METHOD host/path`). */
+  request: string | null;
+  /** From the wake to the release of the held requests; null while still waking. */
+  waited_ms: number | null;
+}
+
+/**
+ * A group's cold starts from its ledger: each `frontdoor.wake`, paired with the first
+ * `scale_to_zero.released` after it (the held requests let through). Newest first.
+ */
+export function coldStarts(records: OperationRecord[]): ColdStart[] {
+  const asc = [...records].sort((a, b) => a.createdAt - b.createdAt || a.seq - b.seq);
+  const out: ColdStart[] = [];
+  for (let i = 0; i < asc.length; i++) {
+    const r = asc[i];
+    if (r.type !== "frontdoor.wake") continue;
+    const req = parse(r.request) as { method?: string; host?: string; path?: string } | null;
+    const released = asc.slice(i + 1).find((x) => x.type === "scale_to_zero.released");
+    out.push({ at: iso(r.createdAt)!, request: req?.method ? `${req.method} ${req.host ?? ""}${req.path ?? ""}` : null, waited_ms: released ? released.createdAt - r.createdAt : null });
+  }
+  return out.reverse();
+}
