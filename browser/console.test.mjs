@@ -238,7 +238,7 @@ describe("the console in chromium", () => {
     await ctx.close();
   });
 
-  it("shows hooks with their deliveries (accepted, deduplicated)", async () => {
+  it("shows hooks with their deliveries (accepted, deduplicated, refused) and the front door", async () => {
     const { ctx, page, errors } = await context();
     await signIn(page, A.token);
     await page.getByRole("link", { name: "Hooks" }).click();
@@ -251,6 +251,12 @@ describe("the console in chromium", () => {
     assert.match(text, /deduplicated/);
     assert.match(text, /refused/);
     await shot(page, "hooks");
+    // Front door (issue 11): the service group with a domain, its traffic and cold starts.
+    await page.getByRole("link", { name: "Front door" }).click();
+    const fd = page.locator(`tr[data-frontdoor="${A.svc}"]`);
+    await fd.waitFor();
+    assert.match(await fd.innerText(), new RegExp(`${A.svc}\\.example\\.com`));
+    await shot(page, "front-door");
     assert.deepEqual(errors, []);
     await ctx.close();
   });
