@@ -18,6 +18,11 @@
 // and, outside autocannon, one request at a time: the time from POST /cloudpools/bench-hook/pool/size
 // (a webhook-provider pool) to its `machine.launch` event arriving at a local HTTP receiver
 // (Node, 127.0.0.1, started here), BENCH_LAUNCHES samples per round, p50 and p99.
+// Issue 11, the front door: `frontdoor` GET / with Host bench-fd.localhost (proxied to a trivial
+// Node upstream on 127.0.0.1, started here, behind a webhook-provider service whose instance is
+// reported there) and `upstream` (the same upstream directly, no gateway); and, one request at a
+// time, the wake latency of a simulated service with min_size 0: from the first (held) request to
+// its answer, minus the provider's boot delay (requestDelayMs + bootDelayMs), BENCH_WAKES samples.
 // Prints req/s, p50, p99, non-2xx and the ratios to the baseline; writes .bench/results.json.
 // Then, offline (no server): the replay engine (issue 13) on a generated week of 1-s samples
 // (604,800 points, parse + run), three times, the median (target < 5 s).
@@ -29,11 +34,11 @@
 // BENCH_DESIRED (desired size of the pool, default 2), BENCH_ROUNDS (default 1: repeat the whole
 // sequence N times and report per-route medians; useful on a shared, noisy machine),
 // BENCH_PORT (default: a free port), BENCH_LAUNCHES (POST /pool/size → machine.launch samples per
-// round, default 40).
+// round, default 40), BENCH_ONLY (comma-separated route names: only those and healthz).
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer as createHttpServer } from "node:http";
+import { createServer as createHttpServer, request as httpRequest } from "node:http";
 import { createServer } from "node:net";
 import { performance } from "node:perf_hooks";
 import os from "node:os";
@@ -63,6 +68,10 @@ const warmup = intEnv("BENCH_WARMUP", 2, 0);
 const desired = intEnv("BENCH_DESIRED", 2, 0);
 const rounds = intEnv("BENCH_ROUNDS", 1, 1);
 const launches = intEnv("BENCH_LAUNCHES", 40, 1);
+/** Wake samples of the front door's cold path (issue 11). */
+const wakes = intEnv("BENCH_WAKES", 10, 1);
+/** BENCH_ONLY=size.set,quilt.write: measure only these routes (and the healthz baseline). */
+const only = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(",").map((s) => s.trim()) : null;
 
 /** A port the OS says is free right now on 127.0.0.1. */
 function freePort() {
@@ -282,6 +291,36 @@ function pad(cells, widths) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The front door (issue 11): a trivial upstream answering every request 200 with a small JSON body
+// (it also takes the bench-fd service's webhook deliveries), and one request with a chosen Host.
+
+function startUpstream() {
+  const server = createHttpServer((req, res) => {
+    req.resume();
+    req.on("end", () => res.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}'));
+  });
+  server.keepAliveTimeout = 120_000;
+  return new Promise((resolve, reject) => {
+    server.on("error", reject);
+    server.listen(0, HOST, () => {
+      const port = server.address().port;
+      resolve({ port, url: `http://${HOST}:${port}/`, close: () => new Promise((r) => (server.closeAllConnections?.(), server.close(() => r()))) });
+    });
+  });
+}
+
+/** GET `path` from the gateway with `Host: host` (fetch cannot set Host); resolves status + headers. */
+function viaHost(base, host, path) {
+  const url = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: url.hostname, port: url.port, path, headers: { host }, agent: false }, (res) => {
+      res.resume();
+      res.on("end", () => resolve({ status: res.statusCode, headers: res.headers }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
 
 async function main() {
   // Other work on the machine skews the figures (the ratios less than the absolute numbers).
@@ -397,6 +436,25 @@ async function main() {
     console.log(`pool 'bench-p${n}': ${n} machines RUNNING`);
   }
 
+  // Issue 11, the front door: bench-fd.localhost → a webhook-provider service whose one instance is
+  // reported RUNNING at 127.0.0.1, destination port = the trivial upstream's.
+  const upstream = await startUpstream();
+  const fdProvider = { type: "webhook", url: upstream.url, secret: "whsec_bench_0123456789abcdef", timeoutMs: 5000 };
+  await expectStatus(base, "POST", "/v1/services", { token, body: { name: "bench-fd", services: [{ port: 443, destination_port: upstream.port }], domains: [{ name: "bench-fd.localhost" }], provider: fdProvider } }, 200);
+  const fdInstance = await expectStatus(base, "POST", "/v1/instances", { token, body: { name: "bench-fd-0", image: "bench/app:latest", service_group: { name: "bench-fd" } } }, 200);
+  const fdId = fdInstance.json?.data?.instances?.[0]?.uuid;
+  await expectStatus(base, "POST", "/providers/webhook/bench-fd/machines", { token, body: { id: fdId, state: "RUNNING", privateIps: [HOST] } }, 200);
+  const fdProbe = await viaHost(base, "bench-fd.localhost", "/");
+  if (fdProbe.status !== 200) await fail(`GET / via the front door answered ${fdProbe.status}`);
+  console.log(`service 'bench-fd' behind bench-fd.localhost → upstream ${upstream.url}`);
+  // The wake bench: a simulated service with min_size 0 (boot delay WAKE_BOOT_MS) asleep between samples.
+  const WAKE_BOOT_MS = 200;
+  const wakeProvider = { type: "simulated", requestDelayMs: 0, bootDelayMs: WAKE_BOOT_MS, terminateDelayMs: 0 };
+  const wakeSvc = await expectStatus(base, "POST", "/v1/services", { token, body: { name: "bench-wake", services: [{ port: 443, destination_port: 8080 }], domains: [{ name: "bench-wake.localhost" }], provider: wakeProvider } }, 200);
+  const wakeUuid = wakeSvc.json?.data?.service_groups?.[0]?.uuid;
+  await expectStatus(base, "POST", "/v1/instances", { token, body: { name: "bench-wake-0", image: "bench/app:latest", service_group: { name: "bench-wake" } } }, 200);
+  await expectStatus(base, "POST", `/v1/services/${wakeUuid}/autoscale`, { token, body: { master: { name: "bench-wake-0" }, min_size: 0, max_size: 1, cooldown_time_ms: 300 } }, 200);
+
   const auth = { authorization: `Bearer ${token}` };
   const routes = [
     { name: "healthz", method: "GET", path: "/healthz", headers: {} },
@@ -451,9 +509,12 @@ async function main() {
     },
     { name: "pool.10", method: "GET", path: "/cloudpools/bench-p10/pool", headers: auth },
     { name: "pool.1000", method: "GET", path: "/cloudpools/bench-p1000/pool", headers: auth },
-  ];
+    // Issue 11: proxied through the front door, and the same upstream without the gateway.
+    { name: "frontdoor", method: "GET", path: "/", headers: { host: "bench-fd.localhost" } },
+    { name: "upstream", method: "GET", path: "/", url: upstream.url, headers: {} },
+  ].filter((r) => !only || r.name === "healthz" || only.includes(r.name));
   // Routes sharing a method and path (a write and its replay) are told apart by their name.
-  const label = (r) => `${r.method} ${r.path}` + (routes.filter((x) => x.method === r.method && x.path === r.path).length > 1 ? ` (${r.name})` : "");
+  const label = (r) => `${r.method} ${r.url ?? r.path}` + (r.headers?.host ? ` (Host ${r.headers.host})` : "") + (routes.filter((x) => x.method === r.method && x.path === r.path).length > 1 ? ` (${r.name})` : "");
 
   console.log(
     `\nmeasuring: ${connections} connections, ${duration} s per route, ${rounds} round(s)` +
@@ -461,11 +522,12 @@ async function main() {
   );
   const perRound = [];
   const launchRounds = [];
+  const wakeRounds = [];
   for (let i = 0; i < rounds; i++) {
     if (rounds > 1) console.log(`  round ${i + 1}/${rounds}`);
     const round = [];
     for (const r of routes) {
-      const opts = { url: base + r.path, method: r.method, headers: r.headers, body: r.body, connections, pipelining: 1, timeout: 10, ...(r.idReplacement ? { idReplacement: true } : {}) };
+      const opts = { url: r.url ?? base + r.path, method: r.method, headers: r.headers, body: r.body, connections, pipelining: 1, timeout: 10, ...(r.idReplacement ? { idReplacement: true } : {}) };
       if (i === 0 && warmup > 0) await run({ ...opts, duration: warmup });
       process.stdout.write(`    ${label(r)} ... `);
       const out = summarize(r.name, r.method, r.path, await run({ ...opts, duration }));
@@ -487,6 +549,34 @@ async function main() {
     const launch = { samples: samples.length, p50_ms: percentile(samples, 50), p99_ms: percentile(samples, 99), max_ms: Math.max(...samples) };
     console.log(`p50 ${fmt(launch.p50_ms)} ms, p99 ${fmt(launch.p99_ms)} ms`);
     launchRounds.push(launch);
+    // Issue 11: wake latency of the front door's cold path, one request at a time, the group asleep
+    // before each (standby after its 300 ms cooldown), minus the provider's boot delay.
+    process.stdout.write(`    GET / via bench-wake.localhost, asleep → answered (${wakes} samples) ... `);
+    const wakeSamples = [];
+    for (let k = 0; k < wakes; k++) {
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const pool = await call(base, "GET", "/cloudpools/bench-wake/pool", { token });
+        if ((pool.json?.machines ?? []).every((m) => m.machineState === "TERMINATED")) break;
+        if (Date.now() > deadline) await fail("bench-wake did not go to standby within 30 s");
+        await sleep(100);
+      }
+      await sleep(1200); // the isolate's view of the group is refreshed before the request, as after any idle second
+      const t0 = performance.now();
+      const r = await viaHost(base, "bench-wake.localhost", "/");
+      const total = performance.now() - t0;
+      if (r.status !== 200) await fail(`GET / via bench-wake.localhost answered ${r.status}`);
+      wakeSamples.push({ total, minusBoot: total - WAKE_BOOT_MS, coldStart: Number(r.headers["scalegate-cold-start"]) });
+    }
+    const wakeRound = {
+      samples: wakeSamples.length,
+      boot_delay_ms: WAKE_BOOT_MS,
+      p50_ms: percentile(wakeSamples.map((x) => x.minusBoot), 50),
+      p99_ms: percentile(wakeSamples.map((x) => x.minusBoot), 99),
+      cold_start_header_p50_ms: percentile(wakeSamples.map((x) => x.coldStart), 50),
+    };
+    console.log(`minus boot: p50 ${fmt(wakeRound.p50_ms)} ms, p99 ${fmt(wakeRound.p99_ms)} ms (Scalegate-Cold-Start p50 ${fmt(wakeRound.cold_start_header_p50_ms)} ms)`);
+    wakeRounds.push(wakeRound);
     // Ratios within the round: the baseline ran seconds before, under the same conditions.
     for (const r of round) {
       r.ratio_rps = r.requests_per_s / round[0].requests_per_s;
@@ -500,6 +590,7 @@ async function main() {
 
   await stopDev();
   await receiver.close();
+  await upstream.close();
 
   // One line per route: medians over the rounds (with one round, simply that round's figures).
   const median = (xs) => {
@@ -544,7 +635,9 @@ async function main() {
   }
 
   // GET /pool of 1,000 machines over 10: how much longer a request takes (req/s ratio, per round).
-  const poolRatio = median(perRound.map((round) => round.find((x) => x.name === "pool.10").requests_per_s / round.find((x) => x.name === "pool.1000").requests_per_s));
+  const poolRatio = routes.some((r) => r.name === "pool.1000")
+    ? median(perRound.map((round) => round.find((x) => x.name === "pool.10").requests_per_s / round.find((x) => x.name === "pool.1000").requests_per_s))
+    : null;
   const launch = {
     p50_ms: median(launchRounds.map((x) => x.p50_ms)),
     p99_ms: median(launchRounds.map((x) => x.p99_ms)),
@@ -553,6 +646,15 @@ async function main() {
   };
   console.log(`\nGET /pool, 1,000 machines over 10: ${fmt(poolRatio, 2)}x the time per request (req/s of pool.10 / pool.1000)`);
   console.log(`POST /pool/size → machine.launch at the receiver: p50 ${fmt(launch.p50_ms)} ms, p99 ${fmt(launch.p99_ms)} ms (${launches} samples per round, median over rounds)`);
+  // Issue 11: the front door against the healthz baseline and the upstream directly; wake latency.
+  const fdRatio = (a, b) => median(perRound.map((round) => round.find((x) => x.name === a)?.requests_per_s / round.find((x) => x.name === b)?.requests_per_s));
+  const frontdoor = {
+    over_healthz: routes.some((r) => r.name === "frontdoor") ? fdRatio("frontdoor", "healthz") : null,
+    over_upstream: routes.some((r) => r.name === "frontdoor") ? fdRatio("frontdoor", "upstream") : null,
+    wake: { p50_ms: median(wakeRounds.map((x) => x.p50_ms)), p99_ms: median(wakeRounds.map((x) => x.p99_ms)), samples_per_round: wakes, rounds: wakeRounds },
+  };
+  console.log(`front door: GET / proxied ${fmt(frontdoor.over_healthz, 2)} of GET /healthz (target ≥ 0.5), ${fmt(frontdoor.over_upstream, 2)} of the upstream directly`);
+  console.log(`front door wake, first held request → answer, minus the ${WAKE_BOOT_MS} ms boot delay: p50 ${fmt(frontdoor.wake.p50_ms)} ms, p99 ${fmt(frontdoor.wake.p99_ms)} ms (target p50 ≤ 20 ms)`);
   // Issue 13: the replay engine offline on one week of 1-s samples (parse + run).
   const week = await benchWeek(3);
   const replay = { points: week.points, times_ms: week.times.map((t) => Math.round(t)), median_s: median(week.times) / 1000, scale_events: week.summary.scale_events };
@@ -567,6 +669,7 @@ async function main() {
     results,
     pool_1000_over_10: poolRatio,
     webhook_launch: launch,
+    frontdoor,
     replay,
     rounds: perRound,
   };

@@ -4,7 +4,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { expect } from "vitest";
 import type { GroupObject } from "../src/objects/group";
-import { advance, client, groupStub, storageAndLedger, tenantToken, type Call } from "./helpers";
+import { advance, client, drained, groupStub, storageAndLedger, tenantToken, type Call } from "./helpers";
 
 let counter = 0;
 /** A name no other test of the file uses (storage is shared by the tests of one file). */
@@ -90,6 +90,9 @@ export interface LedgerRow {
 
 /** The pool's rows in the D1 ledger, oldest first, with request/result parsed. */
 export async function ledger(tenant: string, pool: string): Promise<LedgerRow[]> {
+  // The pool pushes one batch at a time (a group commit, issue 10): records answered while a push
+  // was in flight reach D1 with the next one. Wait for that (briefly: D1 may be down on purpose).
+  await drained(groupStub(tenant, pool));
   const rows = await env.DB.prepare(`SELECT * FROM operations WHERE tenant_id = ? AND target_kind = 'group' AND target_id = ? ORDER BY seq`)
     .bind(tenant, pool)
     .all<any>();

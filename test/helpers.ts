@@ -80,6 +80,19 @@ export function groupStub(tenant: string, group: string) {
   return env.GROUPS.get(env.GROUPS.idFromName(`${tenant}:group:${group}`));
 }
 
+/**
+ * Waits (at most `ms`, real time) until the object has pushed every record to D1: it pushes one
+ * batch at a time, so what it answered while a push was in flight lands with the next batch.
+ */
+export async function drained(stub: { pendingOperations(): Promise<unknown[]> }, ms = 2000): Promise<boolean> {
+  // Counted, not timed by Date.now: a test may have frozen the clock.
+  for (let waited = 0; ; waited += 5) {
+    if ((await stub.pendingOperations()).length === 0) return true;
+    if (waited >= ms) return false;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 /** The stub of an object of kind K: each kind has its class (src/objects/{group,target,action,hook}.ts). */
 export type StubOf<K extends TargetKind> = K extends "container" | "workload"
   ? DurableObjectStub<TargetObject>

@@ -42,12 +42,21 @@ export class GroupObject extends KernelObject {
 
   /** Machines move on timers (the simulated provider's lifecycle): held requests may be released now. */
   override async alarm(): Promise<void> {
-    await super.alarm();
+    // The due timers commit before the alarm's first await (its D1 push): held requests are
+    // released then, not after the push.
+    const done = super.alarm();
+    this.#door.poke();
+    await done;
     this.#door.poke();
   }
 
-  /** Runs a command, then lets the front door see what it changed (a machine may run now, or be gone). */
+  /**
+   * Lets the front door see what a command changed (a machine may run now, or be gone): once its
+   * transaction has committed (before the command's first await, when it has no idempotency key)
+   * and again once it has answered.
+   */
   async #poked<T>(result: Promise<T>): Promise<T> {
+    this.#door.poke();
     const r = await result;
     this.#door.poke();
     return r;

@@ -93,9 +93,10 @@ export class ObjectKernel {
   /** Pushes in flight to action objects (the index of an action's operations): awaited by commands. */
   readonly #indexPushes = new Set<Promise<void>>();
   #flushFailures = 0;
-  /** The outbox pushes in flight. */
-  readonly #pushes = new Set<Promise<void>>();
-  /** Which revision of each outbox entry (`kind key`) a push in flight carries. */
+  /** A D1 push is in flight; `#d1Next`: callers waiting for the one after it. */
+  #d1InFlight = false;
+  #d1Next: { promise: Promise<void>; resolve: () => void } | null = null;
+  /** Which revision of each action entry (by key) a push in flight carries. */
   readonly #sending = new Map<string, number>();
 
   constructor(
@@ -168,7 +169,7 @@ export class ObjectKernel {
     type: string,
     request: unknown,
     apply: (tx: GroupTx) => Result<T>,
-    options: { creates?: boolean; claim?: Claim | null } = {},
+    options: { creates?: boolean; claim?: Claim | null; awaitsInstanceRows?: boolean } = {},
   ): Promise<CommandResult<T>> {
     const key = ctx.idempotencyKey ?? null;
     const own = options.claim === undefined && key !== null;
@@ -204,7 +205,7 @@ export class ObjectKernel {
     }
     if (!result.ok) return result;
     if (result.replayed) await this.settleReplay();
-    else await this.#pushAfterAnswer();
+    else await this.#pushAfterAnswer(options.awaitsInstanceRows ?? false);
     return result;
   }
 
@@ -214,16 +215,18 @@ export class ObjectKernel {
    * after the answer reaches D1 after the write; a failed or lost push is retried by the alarm (the
    * outbox timer the commit set). Not `waitUntil`: an object keeps running while it has work in
    * flight. Awaited: the records' copies for their action's object (one Durable Object call, no D1:
-   * an action lists and rolls back what it was answered at once), and registry rows (a group or
-   * instance created or deleted, a hook: lookups by uuid and lists read D1) — creating a named
-   * object may take that one round trip (docs/architecture.md, "Where D1 is read").
+   * an action lists and rolls back what it was answered at once), and the registry rows of a named
+   * object the request created or deleted — a group, a hook, and an instance for the KraftCloud
+   * instance routes (`awaitsInstanceRows`): lookups by uuid and lists read D1, and creating a named
+   * object may take that one round trip (issue 10). The instance rows of machines a reconcile
+   * launched or ended are not awaited: the caller learns their ids from the object's reads.
    */
-  #pushAfterAnswer(): Promise<void> {
-    const registry = this.outbox.pending().some((p) => p.entry.kind !== "operation" && p.entry.kind !== "action");
+  #pushAfterAnswer(awaitsInstanceRows: boolean): Promise<void> {
+    const registry = this.outbox.pending().some((p) => p.entry.kind === "group" || p.entry.kind === "hook" || (awaitsInstanceRows && p.entry.kind === "instance"));
     const push = this.flush();
     if (registry) return push;
     void push;
-    return Promise.all([...this.#indexPushes]).then(() => undefined);
+    return this.#indexPushes.size > 0 ? Promise.all([...this.#indexPushes]).then(() => undefined) : Promise.resolve();
   }
 
   /**
@@ -268,51 +271,72 @@ export class ObjectKernel {
   }
 
   /**
-   * Pushes the outbox to D1 and resolves when every push in flight has ended; on failure the
-   * outbox timer retries with backoff. What is pending is dispatched at once, in the caller's
-   * turn, except the revisions a push in flight already carries: concurrent commands never
-   * re-send each other's entries (docs/benchmarks.md), and none waits for another push to end
-   * before its own record is on its way to D1.
+   * Pushes the outbox and resolves when what was pending at the call has been handed over (or has
+   * failed: the outbox timer then retries with backoff).
+   * - To D1: one push in flight at a time, a group commit — what is committed while a push is in
+   *   flight goes in one batch after it. Nothing on a hot request path waits for D1 any more, so
+   *   under load one batch carries many records instead of one D1 round trip (and one
+   *   acknowledgement commit) per command (issue 10; docs/benchmarks.md).
+   * - To action objects (the index of an action's operations): dispatched at once, except the
+   *   revisions a push in flight already carries; a Quilt write waits for these.
    */
   flush(): Promise<void> {
-    const slot = (p: PendingEntry) => `${p.kind} ${p.key}`;
-    const batch = this.outbox.pending().filter((p) => this.#sending.get(slot(p)) !== p.rev);
-    if (batch.length > 0) {
-      for (const p of batch) this.#sending.set(slot(p), p.rev);
-      const push: Promise<void> = this.#push(batch).finally(() => {
-        for (const p of batch) if (this.#sending.get(slot(p)) === p.rev) this.#sending.delete(slot(p));
-        this.#pushes.delete(push);
-      });
-      this.#pushes.add(push);
-    } else if (this.#pushes.size === 0) this.#clearIdleTimer();
-    return Promise.all([...this.#pushes]).then(() => undefined);
+    return Promise.all([this.#flushActions(), this.#flushD1()]).then(() => undefined);
   }
 
-  /** Ledger records and registry rows go to D1; an action's copies of its records to its object. */
-  #push(pending: PendingEntry[]): Promise<void> {
-    const toD1 = pending.filter((p) => p.entry.kind !== "action");
-    const toActions = pending.filter((p) => p.entry.kind === "action");
-    const parts: Promise<void>[] = [];
-    if (toD1.length > 0) parts.push(this.#pushed(toD1, () => pushEntries(this.env.DB, toD1.map((p) => p.entry))));
-    if (toActions.length > 0) {
-      const index = this.#pushed(toActions, () => indexInActions(this.env, toActions.map((p) => p.entry)));
-      this.#indexPushes.add(index);
-      void index.finally(() => this.#indexPushes.delete(index));
-      parts.push(index);
+  #flushD1(): Promise<void> {
+    if (this.#d1InFlight) {
+      if (!this.#d1Next) {
+        let resolve!: () => void;
+        const promise = new Promise<void>((r) => (resolve = r));
+        this.#d1Next = { promise, resolve };
+      }
+      return this.#d1Next.promise;
     }
-    return Promise.all(parts).then(() => this.#clearIdleTimer());
+    const batch = this.outbox.pending().filter((p) => p.entry.kind !== "action");
+    if (batch.length === 0) {
+      this.#clearIdleTimer();
+      return Promise.resolve();
+    }
+    const run = this.#pushed(batch, () => pushEntries(this.env.DB, batch.map((p) => p.entry))).then((ok) => {
+      this.#d1InFlight = false;
+      const next = this.#d1Next;
+      this.#d1Next = null;
+      // After a failure the outbox timer's backoff retries; those waiting are released now.
+      if (next) (ok ? this.#flushD1() : Promise.resolve()).then(next.resolve);
+      else this.#clearIdleTimer();
+    });
+    this.#d1InFlight = true;
+    return run;
+  }
+
+  #flushActions(): Promise<void> {
+    const slot = (p: PendingEntry) => p.key;
+    const batch = this.outbox.pending().filter((p) => p.entry.kind === "action" && this.#sending.get(slot(p)) !== p.rev);
+    if (batch.length > 0) {
+      for (const p of batch) this.#sending.set(slot(p), p.rev);
+      const push: Promise<void> = this.#pushed(batch, () => indexInActions(this.env, batch.map((p) => p.entry))).then(() => {
+        for (const p of batch) if (this.#sending.get(slot(p)) === p.rev) this.#sending.delete(slot(p));
+        this.#indexPushes.delete(push);
+        this.#clearIdleTimer();
+      });
+      this.#indexPushes.add(push);
+    }
+    return Promise.all([...this.#indexPushes]).then(() => undefined);
   }
 
   /** Runs one push; acknowledges what it carried, or backs the outbox timer off. */
-  async #pushed(pending: PendingEntry[], send: () => Promise<void>): Promise<void> {
+  async #pushed(pending: PendingEntry[], send: () => Promise<void>): Promise<boolean> {
     try {
       await send();
       this.commit(() => this.outbox.acknowledge(pending));
       this.#flushFailures = 0;
+      return true;
     } catch (err) {
       this.#flushFailures++;
       console.warn(`outbox push failed (${this.#flushFailures} in a row), retrying`, String(err));
       this.commit(() => this.timers.set("outbox-flush", Date.now() + outboxBackoffMs(this.#flushFailures)));
+      return false;
     }
   }
 
