@@ -50,6 +50,9 @@ export interface Target {
   port: number;
 }
 
+/** Answers up to this size (with a Content-Length) are not watched to their end for in-flight counting. */
+const SMALL_BODY_BYTES = 64 * 1024;
+
 const hostPart = (address: string) => (address.includes(":") ? `[${address}]` : address);
 
 /**
@@ -89,9 +92,14 @@ export async function forward(request: Request, target: Target, scheme: "http" |
     onDone();
     return { ok: true, response: new Response(null, { status: res.status, statusText: res.statusText, headers }) };
   }
+  const length = Number(res.headers.get("content-length") ?? NaN);
+  if (Number.isSafeInteger(length) && length <= SMALL_BODY_BYTES) {
+    // A small answer of known length is passed on as it is: its time in flight ends with its head.
+    onDone();
+    return { ok: true, response: new Response(res.body, { status: res.status, statusText: res.statusText, headers }) };
+  }
   // A native pass-through: the body streams as it comes; its end (or the client going away) ends
   // the request's time in flight.
-  const length = Number(res.headers.get("content-length") ?? NaN);
   const pass = Number.isSafeInteger(length) && length >= 0 ? new FixedLengthStream(length) : new IdentityTransformStream();
   waitUntil(res.body.pipeTo(pass.writable).catch(() => undefined).finally(onDone));
   return { ok: true, response: new Response(pass.readable, { status: res.status, statusText: res.statusText, headers }) };
