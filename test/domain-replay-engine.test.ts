@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import type { StepPolicy } from "../src/domain/autoscale";
 import { replay, scaleOutThresholds, type ReplayConfig } from "../src/domain/replay/engine";
-import { replayRequest } from "../src/domain/replay/run";
+import { replayRequest, runJson } from "../src/domain/replay/run";
 import { compareSummaries } from "../src/domain/replay/summary";
 import { parseTrace, type Trace } from "../src/domain/replay/trace";
 
@@ -212,6 +212,18 @@ describe("runs, compare, speed shape", () => {
     expect(r.compare.deltas.instance_seconds).toBe(5);
     expect(r.compare.deltas.largest_step).toBe(1);
     expect(r.compare.deltas.scale_outs).toBe(-1);
+  });
+
+  it("runJson: ISO times, lists cut at the limit with the full counts in truncated", () => {
+    const run = replay(cpu([[0, 500], [10, 900], [20, 900], [30, 100], [40, 100], [50, 100]]), cfg(), { boot_delay_ms: 2000 });
+    const full = runJson(run);
+    expect(full).toMatchObject({ start: new Date(S(0)).toISOString(), end: new Date(S(50)).toISOString(), samples: 6, truncated: null });
+    expect(full.timeline).toHaveLength(9);
+    expect(full.decisions[0]).toEqual({ at: new Date(S(10)).toISOString(), trigger: run.decisions[0].trigger, applied: true, decision: run.decisions[0].result });
+    const cut = runJson(run, 2);
+    expect([cut.timeline.length, cut.decisions.length, cut.windows.length]).toEqual([2, 2, 2]);
+    expect(cut.truncated).toEqual({ limit: 2, timeline: 9, decisions: 4, windows: 4, events: 0 });
+    expect(cut.summary).toEqual(full.summary);
   });
 
   it("replayRequest: an unnamed trace is the policies' metric; config and compare failures name their field", () => {
