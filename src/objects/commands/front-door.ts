@@ -97,9 +97,10 @@ export class FrontDoorDesk {
     this.#queue = admitted.queue;
     const answer = new Promise<HoldAnswer>((resolve) => this.#waiters.set(id, { request, arrivedAt: now, resolve }));
     if (plan.kind === "wake" && this.#waking.length === 0) {
-      // The first held request wakes the group; the record names it as the cause.
-      const r = await this.k.command(this.#ctx(request.requestId), "frontdoor.wake", request, (tx) => wake(tx, request, plan.waking));
+      // The first held request wakes the group; the record names it as the cause. The requests
+      // that arrive while its command runs see `#waking` set and only wait.
       this.#waking = plan.waking;
+      const r = await this.k.command(this.#ctx(request.requestId), "frontdoor.wake", request, (tx) => wake(tx, request, plan.waking));
       if (!r.ok) this.#failAll(`the group could not be woken: ${r.message}`);
     } else if (plan.kind === "wait" && this.#waking.length === 0) this.#waking = plan.waiting;
     this.poke();
