@@ -70,6 +70,9 @@ export function metricChart(el, series, bands) {
     data,
     el,
   );
+  // Each band needs a lower series; the legend lists the step once (on its upper series).
+  const rows = chart.root.querySelectorAll(".u-legend .u-series");
+  bandOpts.forEach((b) => rows[b.series[1]]?.setAttribute("hidden", ""));
   live.add(chart);
   return chart;
 }

@@ -115,6 +115,7 @@ let ws = null;
 let retry = 0;
 let pingTimer = null;
 let pending = null;
+let reconnect = null;
 
 function setLive(text) {
   liveEl.textContent = text;
@@ -122,6 +123,7 @@ function setLive(text) {
 }
 
 function closeFeed() {
+  clearTimeout(reconnect);
   if (ws) {
     ws.onclose = null;
     ws.close();
@@ -168,7 +170,7 @@ function openFeed() {
     ws = null;
     setLive("reconnecting");
     retry = Math.min(retry + 1, 6);
-    setTimeout(async () => {
+    reconnect = setTimeout(async () => {
       if (!session.tenant) return;
       if (await loadSession().catch(() => false)) openFeed();
       else showSignIn("Your session ended. Sign in again.");
@@ -187,6 +189,7 @@ async function start() {
 }
 
 signoutBtn.addEventListener("click", async () => {
+  closeFeed(); // first: a reconnect racing the sign-out would be refused
   await signOut().catch(() => {});
   showSignIn("Signed out.");
 });
