@@ -55,7 +55,7 @@ export async function withMachines(f: Fixture, n: number, running = false): Prom
   if (running) await advance(f.stub, BOOT_MS);
   const pool = await (f.stub as DurableObjectStub<GroupObject>).getPool();
   if (!pool.ok) throw new Error(pool.message);
-  return pool.machines.map((m) => m.id);
+  return (pool.machines ?? []).map((m) => m.id); // never null without a known revision
 }
 
 export async function listing(f: Fixture): Promise<any[]> {
@@ -123,7 +123,7 @@ export async function snapshot(f: Fixture) {
   const stub = f.stub as DurableObjectStub<GroupObject>;
   const [config, size, pool, pending] = await Promise.all([stub.getConfig(), stub.getSize(), stub.getPool(), stub.pendingOperations()]);
   const { storage, d1 } = await storageAndLedger(f.stub, f.tenant);
-  return { config, size, pool: pool.ok ? { ...pool, timestamp: 0 } : pool, pending, storage, d1 };
+  return { config, size, pool: pool.ok ? { ...pool, timestamp: 0, revision: "" } : pool, pending, storage, d1 };
 }
 
 /** Asserts an elastisys error: the status, a JSON body of exactly `{message, detail}` (strings), `message` naming `mentions`. */

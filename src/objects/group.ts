@@ -87,11 +87,18 @@ export class GroupObject extends KernelObject {
     return { ok: true, name: g.name, config: publicConfig(g.config), createdAt: g.createdAt, updatedAt: g.updatedAt };
   }
 
-  /** Members of the pool (detached machines are not listed), oldest request first. */
-  async getPool(): Promise<Result<{ timestamp: number; machines: Machine[] }>> {
+  /**
+   * Members of the pool (detached machines are not listed), oldest request first, and the revision
+   * they are at. `known`: the revision of a view the caller already holds — when it is still the
+   * current one, `machines` is null and the caller uses its own copy (a 1,000-machine pool is not
+   * copied over RPC for every read; src/surfaces/elastisys/pool-view.ts).
+   */
+  async getPool(known?: string): Promise<Result<{ timestamp: number; revision: string; machines: Machine[] | null }>> {
     if (!this.k.store.group) return fail("GROUP_NOT_FOUND", "group is not configured");
+    const revision = this.k.store.revision;
+    if (known === revision) return { ok: true, timestamp: Date.now(), revision, machines: null };
     const machines = [...this.k.store.machines.values()].filter((m) => m.member).sort((a, b) => a.requestedAt - b.requestedAt || (a.id < b.id ? -1 : 1));
-    return { ok: true, timestamp: Date.now(), machines };
+    return { ok: true, timestamp: Date.now(), revision, machines };
   }
 
   async getSize(): Promise<Result<PoolSize>> {

@@ -5,6 +5,16 @@ import type { GroupState, Machine } from "../domain/model";
 export class GroupStore {
   group: GroupState | null = null;
   machines = new Map<string, Machine>();
+  /**
+   * Names the group's and machines' state as this instance holds it: changes with every write (and
+   * reload) of either, and differs between two lives of the object. A reader that already holds
+   * the view of a revision need not be sent it again (GroupObject.getPool; issue 10).
+   */
+  readonly #life = crypto.randomUUID();
+  #changes = 0;
+  get revision(): string {
+    return `${this.#life}.${this.#changes}`;
+  }
 
   /**
    * @param opPrefix names this object in the ids of the operations it records
@@ -22,6 +32,7 @@ export class GroupStore {
   }
 
   load(): void {
+    this.#changes++;
     const g = this.storage.sql.exec<{ value: string }>(`SELECT value FROM kv WHERE key = 'group'`).toArray()[0];
     this.group = g ? (JSON.parse(g.value) as GroupState) : null;
     this.machines = new Map(
@@ -33,11 +44,13 @@ export class GroupStore {
   }
 
   putGroup(g: GroupState): void {
+    this.#changes++;
     this.storage.sql.exec(`INSERT OR REPLACE INTO kv (key, value) VALUES ('group', ?)`, JSON.stringify(g));
     this.group = g;
   }
 
   dropGroup(): void {
+    this.#changes++;
     this.storage.sql.exec(`DELETE FROM kv WHERE key = 'group'`);
     this.storage.sql.exec(`DELETE FROM machines`);
     this.group = null;
@@ -45,11 +58,13 @@ export class GroupStore {
   }
 
   putMachine(m: Machine): void {
+    this.#changes++;
     this.storage.sql.exec(`INSERT OR REPLACE INTO machines (id, data) VALUES (?, ?)`, m.id, JSON.stringify(m));
     this.machines.set(m.id, m);
   }
 
   dropMachine(id: string): void {
+    this.#changes++;
     this.storage.sql.exec(`DELETE FROM machines WHERE id = ?`, id);
     this.machines.delete(id);
   }

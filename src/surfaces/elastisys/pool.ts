@@ -6,7 +6,8 @@ import { allowOnly, unwrap } from "../../http/errors";
 import { jsonBody } from "../../http/body";
 import type { AppEnv } from "../../http/types";
 import { commandContext, groupStub } from "../groups";
-import { machineJson } from "./format";
+import { objectName } from "../../domain/operations";
+import { heldRevision, machinesJson } from "./pool-view";
 import { attachBody, configBody, decrementBody, serviceStateBody, setSizeBody } from "./schemas";
 
 /** The pool a request acts on: the `{pool}` of /cloudpools/{pool}/..., or the token's own pool at the root. */
@@ -36,8 +37,14 @@ poolApi.get("/config", async (c) => {
 });
 
 poolApi.get("/pool", async (c) => {
-  const r = unwrap(await poolStub(c).getPool(), poolSubject(c));
-  return c.json({ timestamp: new Date(r.timestamp).toISOString(), machines: r.machines.map(machineJson) });
+  const key = objectName(c.get("tenantId"), "group", poolOf(c));
+  const held = heldRevision(key);
+  let r = unwrap(await poolStub(c).getPool(held), poolSubject(c));
+  // The held view went away meanwhile (another request of this isolate evicted it): ask in full.
+  if (r.machines === null && heldRevision(key) !== r.revision) r = unwrap(await poolStub(c).getPool(), poolSubject(c));
+  const machines = machinesJson(key, r.revision, r.machines);
+  c.header("Content-Type", "application/json");
+  return c.body(`{"timestamp":${JSON.stringify(new Date(r.timestamp).toISOString())},"machines":${machines}}`, 200);
 });
 
 poolApi.get("/pool/size", async (c) => {
