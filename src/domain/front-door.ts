@@ -291,7 +291,8 @@ export interface HoldRequest {
 }
 
 export type HoldAnswer =
-  | { ok: true; member: FrontDoorMember; ticket: string; waitedMs: number; view: FrontDoorView }
+  /** `held`: the request waited for a member (false: one ran already, the answer only refreshed the view). */
+  | { ok: true; member: FrontDoorMember; ticket: string; waitedMs: number; view: FrontDoorView; held: boolean }
   | { ok: false; status: 404 | 503 | 504; code: "service_gone" | "too_many_pending" | "wake_failed" | "no_member" | "hold_timeout"; reason: string; retryAfterS?: number; waitedMs: number };
 
 export function viewOf(g: Pick<GroupState, "service" | "autoscale">, machines: Iterable<Machine>, settings: FrontDoorSettings): FrontDoorView {

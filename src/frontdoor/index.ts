@@ -85,12 +85,14 @@ async function serve(request: Request, env: Env, ctx: ExecutionContext, owner: D
   const group = owner.groupName;
   const v = groupView(owner);
   const stub = stubOf(env, owner);
-  if (Date.now() - v.fetchedAt > REFRESH_MS) await sync(v, stub, ctx);
+  // A view older than a second (the first request after a quiet second) is not trusted: the
+  // group's object answers with a running member and a fresh view, or holds the request while
+  // the group wakes — one round trip either way.
+  if (Date.now() - v.fetchedAt > REFRESH_MS) return cold(request, ctx, v, stub, host);
   if (v.gone) {
     forgetRoute(host);
     return frontDoorError(404, "service_gone", `the service group of '${host}' no longer exists`, group);
   }
-  if (v.fetchedAt === 0) return frontDoorError(503, "unavailable", `service group '${group}' cannot be reached right now`, group, { retryAfterS: RETRY_AFTER_S });
 
   let member = pick(v, Date.now());
   if (!member && v.view.members.length > 0) {
@@ -143,8 +145,9 @@ async function cold(request: Request, ctx: ExecutionContext, v: GroupView, stub:
   }
   adopt(v, r.view, Date.now());
   const ticket = r.ticket;
-  const res = await proxy(request, ctx, v, stub, r.member, r.waitedMs, () => ctx.waitUntil(stub.frontDoorDone(ticket).catch(() => undefined)));
-  return res ?? frontDoorError(502, "upstream_unreachable", `the instance of '${group}' that came up could not be reached`, group, { coldStartMs: r.waitedMs });
+  const waited = r.held ? r.waitedMs : null;
+  const res = await proxy(request, ctx, v, stub, r.member, waited, () => ctx.waitUntil(stub.frontDoorDone(ticket).catch(() => undefined)));
+  return res ?? frontDoorError(502, "upstream_unreachable", `the instance of '${group}' could not be reached`, group, waited === null ? {} : { coldStartMs: waited });
 }
 
 /**

@@ -25,6 +25,7 @@ import {
   type HoldAnswer,
   type HoldRequest,
   type Held,
+  type MemberLoad,
   type SyncReport,
   type TrafficReport,
 } from "../../domain/front-door";
@@ -92,6 +93,16 @@ export class FrontDoorDesk {
     if (plan.kind === "none") return { ok: false, status: 503, code: "no_member", reason: plan.reason, retryAfterS: undefined, waitedMs: 0 };
     const s = settingsOf(g.autoscale);
     const id = `h${++this.#seq}`;
+    if (plan.kind === "serve" && this.#queue.length === 0) {
+      // A member runs (the isolate's view was old): answered at once unless every member is at its limit.
+      const r = release([{ id, arrivedAt: now, deadline: now + s.holdTimeoutMs }], this.#loads(frontDoorMembers(machines)), s, now);
+      const got = r.released[0];
+      if (got) {
+        const ticket = `${id}-${got.member}`;
+        this.#tickets.set(ticket, got.member);
+        return { ok: true, member: frontDoorMembers(machines).find((m) => m.id === got.member)!, ticket, waitedMs: 0, view: this.#view(), held: false };
+      }
+    }
     const admitted = admit(this.#queue, s, id, now);
     if (admitted.kind === "reject") return { ok: false, status: 503, code: "too_many_pending", reason: admitted.reason, retryAfterS: admitted.retryAfterS, waitedMs: 0 };
     this.#queue = admitted.queue;
@@ -130,15 +141,13 @@ export class FrontDoorDesk {
     const machines = [...this.k.store.machines.values()];
     const members = frontDoorMembers(machines);
     if (members.length > 0 && this.#queue.length > 0) {
-      const inflight = new Map<string, number>();
-      for (const m of this.#tickets.values()) inflight.set(m, (inflight.get(m) ?? 0) + 1);
-      const r = release(this.#queue, members.map((m) => ({ id: m.id, inflight: inflight.get(m.id) ?? 0, markedUntil: 0 })), s, now);
+      const r = release(this.#queue, this.#loads(members), s, now);
       this.#queue = r.queue;
       const view = this.#view();
       for (const { held, member } of r.released) {
         const ticket = `${held.id}-${member}`;
         this.#tickets.set(ticket, member);
-        this.#answer(held.id, (w) => ({ ok: true, member: members.find((m) => m.id === member)!, ticket, waitedMs: now - w.arrivedAt, view }));
+        this.#answer(held.id, (w) => ({ ok: true, member: members.find((m) => m.id === member)!, ticket, waitedMs: now - w.arrivedAt, view, held: true }));
       }
       if (r.released.length > 0) this.#waking = [];
     } else if (members.length === 0) {
@@ -152,6 +161,13 @@ export class FrontDoorDesk {
       this.#timer = null;
       this.poke();
     }, Math.max(1, next - now));
+  }
+
+  /** What the object has released to each member and not yet seen finish. */
+  #loads(members: { id: string }[]): MemberLoad[] {
+    const inflight = new Map<string, number>();
+    for (const m of this.#tickets.values()) inflight.set(m, (inflight.get(m) ?? 0) + 1);
+    return members.map((m) => ({ id: m.id, inflight: inflight.get(m.id) ?? 0, markedUntil: 0 }));
   }
 
   #idle(): void {
