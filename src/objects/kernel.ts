@@ -153,6 +153,21 @@ export class ObjectKernel {
     return this.idempotency.begin(IdempotencyStore.scope(type, ctx.group, key ?? ""), print, Date.now(), key !== null);
   }
 
+  /**
+   * The stored answer of a completed request with this key and an equal request, or null (no key,
+   * none stored, or another request: `command` answers the conflict). For commands that await
+   * another object before they run (a container's provider lookup): a replay needs none of that.
+   */
+  async replayed<T extends object>(ctx: CommandContext, type: string, request: unknown): Promise<CommandResult<T> | null> {
+    const key = ctx.idempotencyKey ?? null;
+    if (key === null) return null;
+    const prior = this.idempotency.get(IdempotencyStore.scope(type, ctx.group, key), Date.now());
+    if (!prior) return null;
+    if (prior.fingerprint !== "" && prior.fingerprint !== (await fingerprint({ type, request }))) return null;
+    await this.settleReplay();
+    return { ...(prior.response as T), ok: true, replayed: true };
+  }
+
   /** Stores a claimed request's answer (inside the caller's transaction) and arms its expiry. */
   complete(claim: Claim, response: unknown, now: number): void {
     const expiry = this.idempotency.complete(claim, response, now);
