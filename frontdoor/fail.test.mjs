@@ -50,7 +50,7 @@ describe("failed wakes", () => {
     assert.ok(took < 10_000, `answered in ${took} ms, long before the 20 s hold`);
   });
 
-  it("an upstream that refuses is 502 naming the group; the member is skipped for a moment, then tried again", async () => {
+  it("an upstream that refuses is 502 naming the group (a GET is tried once more first)", async () => {
     const s = await service(gw, "refuse", { bootMs: 50 });
     fleets.push(s.fleet);
     const up = await hit(gw, s.domain, "/up");
