@@ -5,6 +5,7 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { client, groupStub, tenantToken } from "./helpers";
 import { SECOND, freezeClock, ledger, passTime, releaseClock, storedMachines, timerNames } from "./clock";
+import type { GroupObject } from "../src/objects/group";
 
 const A = "iso-a";
 const B = "iso-b";
@@ -44,8 +45,10 @@ describe("same pool name, two tenants", () => {
     expect(stubA.id.equals(stubB.id)).toBe(false);
 
     // Each object holds only its tenant's group.
-    const groupOf = (stub: DurableObjectStub) =>
-      runInDurableObject(stub, (_i, s) => JSON.parse(s.storage.sql.exec<{ value: string }>(`SELECT value FROM kv WHERE key = 'group'`).one().value));
+    const groupOf = async (stub: DurableObjectStub<GroupObject>) => {
+      const r = await stub.getGroup();
+      return r.ok ? r.group : r;
+    };
     expect(await groupOf(stubA)).toMatchObject({ tenantId: A, name: POOL, desiredSize: 3, config: { victimSelectionPolicy: "NEWEST_INSTANCE", updatePeriodSeconds: 3600 } });
     expect(await groupOf(stubB)).toMatchObject({ tenantId: B, name: POOL, desiredSize: 1, config: { victimSelectionPolicy: "OLDEST_INSTANCE", updatePeriodSeconds: 60 } });
 
