@@ -1,4 +1,5 @@
 import type { ActionObject } from "./objects/action";
+import type { ConsoleFeed } from "./objects/feed";
 import type { GroupObject } from "./objects/group";
 import type { HookObject } from "./objects/hook";
 import type { TargetObject } from "./objects/target";
@@ -13,6 +14,8 @@ export interface Env {
   ACTIONS: DurableObjectNamespace<ActionObject>;
   /** Inbound scale triggers (src/objects/hook.ts). */
   HOOKS: DurableObjectNamespace<HookObject>;
+  /** The console's live feed, one object per tenant (src/objects/feed.ts). */
+  FEEDS: DurableObjectNamespace<ConsoleFeed>;
   /** Static assets (wrangler.toml [assets], built by `npm install`): the /docs page's Swagger UI files. */
   ASSETS: Fetcher;
   /** Authorizes /admin/...: a secret in production, `--var ADMIN_TOKEN:<v>` locally. */

@@ -3,6 +3,7 @@ import type { Env } from "./env";
 import { frontDoor } from "./frontdoor";
 
 export { ActionObject } from "./objects/action";
+export { ConsoleFeed } from "./objects/feed";
 export { GroupObject } from "./objects/group";
 export { HookObject } from "./objects/hook";
 export { TargetObject } from "./objects/target";

@@ -1,9 +1,10 @@
 // The tenant's console feed object (src/objects/feed.ts): binding FEEDS, one object per tenant.
-// Optional: a Worker configured without the binding serves the console without live updates.
+// A Worker configured without the binding (an older wrangler.toml) serves the console without
+// live updates or chart history rather than failing.
 import type { Env } from "../env";
 import type { ConsoleFeed } from "../objects/feed";
 
 export function feedOf(env: Env, tenantId: string): DurableObjectStub<ConsoleFeed> | null {
-  const ns = (env as Env & { FEEDS?: DurableObjectNamespace<ConsoleFeed> }).FEEDS;
+  const ns = env.FEEDS as Env["FEEDS"] | undefined;
   return ns ? ns.get(ns.idFromName(tenantId)) : null;
 }

@@ -1,7 +1,10 @@
 // How a target object tells the console something changed (src/objects/feed.ts): called by the
-// kernel after a command committed and after the alarm's timers committed. Fire-and-forget: the
+// kernel when a push of its records reached D1 (what the console's views read; a command's push is
+// dispatched as soon as it commits, and under load one push carries many commands) and after the
+// alarm's timers committed (a machine step changes state without a record). Fire-and-forget: the
 // caller never awaits it, and nothing it does can fail the command (the console re-reads what it
 // shows; a lost event only delays a view until the next one).
+import type { OutboxEntry } from "../db/push";
 import { groupCounts } from "../domain/console";
 import type { Env } from "../env";
 import type { FeedEvent } from "../objects/feed";
@@ -30,8 +33,20 @@ export function changeEvent(store: GroupStore, types: string[], now: number, fal
   return { tenantId: owner.tenantId, event };
 }
 
+/** The kernel's own timers change nothing a console shows (their records are published when pushed). */
+const QUIET_TIMERS: ReadonlySet<string> = new Set(["idempotency-expiry", "outbox-flush", "delivery"]);
+
+/** What an alarm's timers did, for the feed: the kinds that may have changed what a console shows. */
+export const timerTypes = (kinds: string[]): string[] => [...new Set(kinds.filter((k) => !QUIET_TIMERS.has(k)).map((k) => `timer:${k}`))];
+
+/** What a push to D1 carried: its records' types, and the registry rows as `registry:<kind>`. */
+export const pushedTypes = (entries: { entry: OutboxEntry }[]): string[] => [
+  ...new Set(entries.map(({ entry: e }) => (e.kind === "operation" || e.kind === "action" ? e.record.type : `registry:${e.kind}`))),
+];
+
 /** Sends the commit's event to the tenant's feed, if the Worker has one; never throws, never awaited. */
 export function publishChange(env: Env, store: GroupStore, types: string[], fallback?: Owner): void {
+  if (types.length === 0) return;
   try {
     const e = changeEvent(store, types, Date.now(), fallback);
     if (!e) return;

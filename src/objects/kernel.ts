@@ -5,6 +5,7 @@
 // reachable over RPC.
 import type { Env } from "../env";
 import { pushEntries, type OutboxEntry } from "../db/push";
+import { publishChange, pushedTypes, timerTypes } from "../console/publish";
 import { fail, fingerprint, objectName, operationIdPrefix, type CommandContext, type CommandResult, type Failure, type ObjectRef, type OperationRecord, type Result } from "../domain/operations";
 import { DELIVERY_SAFETY_MS, Deliveries } from "./deliveries";
 import { IdempotencyStore, type Begun, type Claim } from "./idempotency";
@@ -254,7 +255,9 @@ export class ObjectKernel {
     const now = Date.now();
     const after = new Set<"flush" | "deliver">();
     const scope: TimerScope = { now, kernel: this, tx: () => this.tx(now, null), after: (w) => after.add(w) };
+    const ran: string[] = [];
     for (const t of this.timers.due(now)) {
+      ran.push(t.kind);
       try {
         this.commit(() => {
           const handler = this.#handlers[t.kind] as TimerHandler<TimerKind> | undefined;
@@ -268,6 +271,8 @@ export class ObjectKernel {
         this.commit(() => this.timers.set(t, now + TIMER_FAILURE_RETRY_MS, t.payload));
       }
     }
+    // The console's live feed (src/console/publish.ts): fire-and-forget, never awaited.
+    publishChange(this.env, this.store, timerTypes(ran));
     if (after.has("flush") || this.outbox.size() > 0) await this.flush();
     if (after.has("deliver")) {
       await this.deliveries.run();
@@ -314,6 +319,8 @@ export class ObjectKernel {
       return Promise.resolve();
     }
     const run = this.#pushed(batch, () => pushEntries(this.env.DB, batch.map((p) => p.entry))).then((ok) => {
+      // In D1 now, where the console reads: tell its live feed (fire-and-forget, never awaited).
+      if (ok) publishChange(this.env, this.store, pushedTypes(batch));
       this.#d1InFlight = false;
       const next = this.#d1Next;
       this.#d1Next = null;
