@@ -64,6 +64,12 @@ describe("planDecision", () => {
     expect(planDecision(state({ policies: [], lastSample: { cpu: 900, at: NOW } }), 3, NOW)).toBeNull();
   });
 
+  it("nothing to decide while no member counts (asleep at zero, or all warming): the sample is stale", () => {
+    expect(planDecision(state({ lastSample: { cpu: 900, at: NOW } }), 0, NOW)).toBeNull();
+    expect(planDecision(state({ lastSample: { cpu: 100, at: NOW } }), 0, NOW)).toBeNull();
+    expect(planDecision(state({ lastSample: { cpu: 900, at: NOW } }), 1, NOW)).not.toBeNull();
+  });
+
   it("a scale-out is applied and starts a warmup, with its end timer", () => {
     const p = planDecision(state({ lastSample: { cpu: 900, at: NOW } }), 3, NOW)!;
     expect(p.record).toBe(true);

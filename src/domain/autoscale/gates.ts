@@ -55,6 +55,11 @@ export interface DecisionPlan {
  */
 export function planDecision(a: AutoscaleState, cap: number, now: number): DecisionPlan | null {
   if (!a.lastSample || a.policies.length === 0) return null;
+  // No member counts (a group asleep at zero, or every member still warming up): the last sample
+  // describes members that are gone or not yet measured. Re-evaluating it at a warmup or cooldown
+  // end scaled a sleeping group out to max_size, after which traffic could not start its master
+  // (found by the replay fidelity test, issue 13). Traffic wakes such a group; a new sample decides.
+  if (cap === 0) return null;
   const { cpu, metrics } = a.lastSample;
   const outcome = decide(a, { cpu, capacity: cap, ...(metrics ? { metrics } : {}) }, now);
   const record = !(outcome.apply === null && outcome.blockedBy === null);
