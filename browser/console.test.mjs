@@ -8,6 +8,7 @@
 //   npm run test:browser            (CHROMIUM=/path/to/chromium to use another binary)
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
+import { createServer } from "node:http";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { chromium } from "playwright-core";
@@ -21,6 +22,9 @@ const LIVE_MS = 3000;
 
 let gw;
 let browser;
+/** The webhook provider's receiver (127.0.0.1): refuses its first delivery (503), accepts the rest. */
+let receiver;
+let receiverHits = 0;
 const A = {};
 const B = {};
 
@@ -118,12 +122,26 @@ before(async () => {
   const gen = await api(A.token, "POST", "/hooks", { name: "deploy-script", group: A.pool, format: "generic", action: { type: "change", value: 1 }, min_interval_seconds: 3600 });
   assert.equal((await deliver(gen, "g-1", {})).status, 202);
   assert.ok([200, 202].includes((await deliver(gen, "g-2", {})).status)); // suppressed: within min_interval_seconds
+  // A group on the webhook provider: its outbound deliveries and their attempts (the first refused).
+  receiver = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      receiverHits++;
+      res.writeHead(receiverHits === 1 ? 503 : 200, { "Content-Type": "application/json" });
+      res.end("{}");
+    });
+  });
+  await new Promise((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+  A.edge = unique("edge");
+  await api(A.token, "POST", `/cloudpools/${A.edge}/config`, { provider: { type: "webhook", url: `http://127.0.0.1:${receiver.address().port}/scalegate`, secret: "whsec_console_0123456789abcdef", timeoutMs: 2000 } });
+  await api(A.token, "POST", `/cloudpools/${A.edge}/pool/size`, { desiredSize: 1 });
   // Tenant B: one group of its own, named like nothing of A's.
   B.pool = unique("b-only");
   await api(B.token, "POST", `/cloudpools/${B.pool}/config`, {});
 });
 
 after(async () => {
+  receiver?.close();
   await browser?.close();
   await gw?.stop();
 });
@@ -238,7 +256,7 @@ describe("the console in chromium", () => {
     await ctx.close();
   });
 
-  it("shows hooks with their deliveries (accepted, deduplicated, refused) and the front door", async () => {
+  it("shows hooks with their deliveries (accepted, deduplicated, refused), the provider's outbound attempts, and the front door", async () => {
     const { ctx, page, errors } = await context();
     await signIn(page, A.token);
     await page.getByRole("link", { name: "Hooks" }).click();
@@ -250,6 +268,12 @@ describe("the console in chromium", () => {
     assert.match(text, /accepted/);
     assert.match(text, /deduplicated/);
     assert.match(text, /refused/);
+    // The provider's delivery: attempt 1 refused (503), attempt 2 accepted after its backoff (5 s),
+    // shown without a reload when the retry's record reaches the ledger.
+    const outbound = page.locator("table", { has: page.locator("caption", { hasText: "Outbound deliveries" }) });
+    await outbound.locator("tr", { hasText: A.edge }).first().waitFor();
+    await outbound.locator("tr", { hasText: "#2 200" }).first().waitFor({ timeout: 15_000 });
+    assert.match(await outbound.innerText(), /#1 503/);
     await shot(page, "hooks");
     // Front door (issue 11): the service group with a domain, its traffic and cold starts.
     await page.getByRole("link", { name: "Front door" }).click();
@@ -267,7 +291,7 @@ describe("the console in chromium", () => {
     await page.locator(`tr[data-group="${B.pool}"]`).waitFor();
     assert.equal(await page.locator("tr[data-group]").count(), 1);
     const body = await page.locator("main").innerText();
-    assert.ok(![A.pool, A.svc, A.nodes].some((g) => body.includes(g)), "A's groups shown to B");
+    assert.ok(![A.pool, A.svc, A.nodes, A.edge].some((g) => body.includes(g)), "A's groups shown to B");
     // A's group by its URL: not found for B.
     await page.goto(`${gw.base}/console#/groups/${A.pool}`);
     await page.getByRole("alert").filter({ hasText: /not found/ }).waitFor();

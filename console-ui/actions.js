@@ -7,7 +7,8 @@ import { ago, badge, h, json, stateKind, table, fill } from "./dom.js";
 /** Operations a rollback undoes: succeeded elasticity writes that are not undos or rollbacks. */
 const undoable = (op) => op.status === "succeeded" && op.type.startsWith("elasticity.") && op.type !== "elasticity.rollback_action" && !(op.request && op.request.undo_of);
 
-const before = (op) => json(op.result?.before ?? null);
+/** A target the action created had no state before it ("not set"). */
+const before = (op) => (op.result?.before == null ? "not set" : json(op.result.before));
 const after = (op) => json(op.result?.after ?? op.result?.undone ?? null);
 
 let lastResult = null;
