@@ -5,7 +5,8 @@
 // Retry-After, hold_timeout_ms → 504), nothing to wake → 503, and a domain whose group is gone.
 import { afterEach, describe, expect, it } from "vitest";
 import { resetIsolate } from "../src/frontdoor/isolate";
-import { call } from "./helpers";
+import { SELF } from "cloudflare:test";
+import { call, readAnswer } from "./helpers";
 import { FAST, autoscale, door, env, instance, machines, records, running, serviceWithDomain, uniq, until } from "./frontdoor-support";
 
 afterEach(() => resetIsolate());
@@ -109,5 +110,35 @@ describe("the cold path on the simulated provider", () => {
     expect(r.body.message).toMatch(/no running instance/);
     await instance(s, `${s.name}-stopped`, { autostart: false });
     expect((await door(s.domain, "/")).body.error).toBe("no_member");
+  });
+});
+
+describe("the concurrency limit on warm traffic", () => {
+  it("with max_concurrency 1 and the one member busy, a request waits in the isolate for the slot; past hold_timeout_ms it is 504", async () => {
+    const s = await serviceWithDomain("conc", { provider: FAST });
+    const master = await instance(s, `${s.name}-m`);
+    await until("running", async () => (await running(s)).length === 1);
+    expect((await autoscale(s, { master: { name: master.name }, min_size: 1, max_size: 1, max_concurrency: 1, hold_timeout_ms: 400 })).body.status).toBe("success");
+    await door(s.domain, "/warm"); // the isolate's view is fresh now
+    // A request whose body is still being sent keeps the member's one slot.
+    let finish!: () => void;
+    const body = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(new TextEncoder().encode("part"));
+        finish = () => c.close();
+      },
+    });
+    const busy = SELF.fetch(`http://${s.domain}/busy`, { method: "POST", body, duplex: "half" } as RequestInit);
+    await new Promise((r) => setTimeout(r, 50));
+    const timedOut = await door(s.domain, "/late");
+    expect(timedOut.status).toBe(504);
+    expect(timedOut.body).toMatchObject({ error: "hold_timeout", service_group: s.name });
+    const waiting = door(s.domain, "/next");
+    await new Promise((r) => setTimeout(r, 100));
+    finish();
+    expect((await readAnswer(await busy)).body).toMatchObject({ path: "/busy", body_bytes: 4 });
+    const next = await waiting;
+    expect(next.status).toBe(200);
+    expect(next.body.path).toBe("/next");
   });
 });

@@ -25,6 +25,9 @@ export interface FrontDoorObject {
 
 const REQUEST_ID_RE = /^[\w.:-]{1,128}$/;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** How often a request waiting in the isolate for a member under its concurrency limit looks again. */
+const LOCAL_WAIT_POLL_MS = 5;
+const SYNC_ABANDONED_MS = 5_000;
 
 function stubOf(env: Env, owner: DomainOwner): FrontDoorObject {
   const ns = env.GROUPS;
@@ -52,8 +55,12 @@ export async function frontDoor(request: Request, env: Env, ctx: ExecutionContex
  * the last busy second left them.
  */
 function sync(v: GroupView, stub: FrontDoorObject, ctx?: ExecutionContext): Promise<void> {
-  if (v.syncing) return v.syncing;
-  v.syncing = (async () => {
+  // One report at a time per group. A request never awaits another request's sync: the Workers
+  // runtime ties a promise's I/O to the request that made it, so it goes on with the view it has.
+  // A sync whose request went away without finishing it is given up after SYNC_ABANDONED_MS.
+  if (v.syncingSince !== null && Date.now() - v.syncingSince < SYNC_ABANDONED_MS) return Promise.resolve();
+  const since = (v.syncingSince = Date.now());
+  return (async () => {
     const report = takeReport(v, Date.now());
     if (ctx && Object.keys(report.members).length > 0) schedule(v, stub, ctx, true);
     try {
@@ -63,19 +70,21 @@ function sync(v: GroupView, stub: FrontDoorObject, ctx?: ExecutionContext): Prom
     } catch (err) {
       // The object is unreachable right now: the view stays as it was; this interval's counts are lost.
       console.warn(`front door: sync of ${v.owner.groupName} failed`, String(err));
+    } finally {
+      if (v.syncingSince === since) v.syncingSince = null;
     }
-  })().finally(() => (v.syncing = null));
-  return v.syncing;
+  })();
 }
 
 /** Reports are batched: at most one a second per group, the last one a second after the traffic ends. */
 function schedule(v: GroupView, stub: FrontDoorObject, ctx: ExecutionContext, trailing = false): void {
-  if (v.scheduled) return;
-  v.scheduled = true;
+  // (A report scheduled by a request that went away without sending it is given up after SYNC_ABANDONED_MS.)
+  if (v.scheduledAt !== null && Date.now() - v.scheduledAt < SYNC_ABANDONED_MS) return;
+  const at = (v.scheduledAt = Date.now());
   const wait = trailing ? REFRESH_MS : Math.max(0, v.lastReportAt + REFRESH_MS - Date.now());
   ctx.waitUntil(
     sleep(wait).then(() => {
-      v.scheduled = false;
+      if (v.scheduledAt === at) v.scheduledAt = null;
       return sync(v, stub, ctx);
     }),
   );
@@ -98,23 +107,22 @@ async function serve(request: Request, env: Env, ctx: ExecutionContext, owner: D
   if (!member && v.view.members.length > 0) {
     // Every member is at its concurrency limit from here: wait for a slot, bounded like the hold queue.
     const s = v.view.settings;
-    if (v.waiting.length >= s.maxPending) {
-      return frontDoorError(503, "too_many_pending", `${v.waiting.length} requests already wait for a member of '${group}' (max_pending ${s.maxPending})`, group, { retryAfterS: RETRY_AFTER_S });
+    if (v.waiting >= s.maxPending) {
+      return frontDoorError(503, "too_many_pending", `${v.waiting} requests already wait for a member of '${group}' (max_pending ${s.maxPending})`, group, { retryAfterS: RETRY_AFTER_S });
     }
+    // It looks again every few milliseconds with its own timer: a request cannot be woken by
+    // another request's code (the runtime ties timers and promises to the request that made them).
     const since = Date.now();
-    const got = await new Promise<boolean>((resolve) => {
-      const wake = () => {
-        clearTimeout(timer);
-        resolve(true);
-      };
-      const timer = setTimeout(() => {
-        v.waiting.splice(v.waiting.indexOf(wake) >>> 0, 1);
-        resolve(false);
-      }, s.holdTimeoutMs);
-      v.waiting.push(wake);
-    });
-    if (!got) return frontDoorError(504, "hold_timeout", `no member of '${group}' took the request within hold_timeout_ms ${s.holdTimeoutMs}`, group, { coldStartMs: Date.now() - since });
-    member = pick(v, Date.now());
+    v.waiting++;
+    try {
+      while (!member && Date.now() - since < s.holdTimeoutMs) {
+        await sleep(LOCAL_WAIT_POLL_MS);
+        member = pick(v, Date.now());
+      }
+    } finally {
+      v.waiting--;
+    }
+    if (!member) return frontDoorError(504, "hold_timeout", `no member of '${group}' took the request within hold_timeout_ms ${s.holdTimeoutMs}`, group, { coldStartMs: Date.now() - since });
   }
   if (member) {
     const res = await proxy(request, ctx, v, stub, member, null);

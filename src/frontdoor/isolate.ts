@@ -27,11 +27,13 @@ export interface GroupView {
   lastReportAt: number;
   lastRequestAt: number | null;
   requests: number;
-  syncing: Promise<void> | null;
-  scheduled: boolean;
+  /** When the sync in flight began (null: none). */
+  syncingSince: number | null;
+  /** When the next report was scheduled (null: none is). */
+  scheduledAt: number | null;
   turn: number;
   /** Requests waiting here for a member under its concurrency limit (warm, all members busy). */
-  waiting: (() => void)[];
+  waiting: number;
 }
 
 const views = new Map<string, GroupView>();
@@ -52,10 +54,10 @@ export function groupView(owner: DomainOwner): GroupView {
       lastReportAt: Date.now(),
       lastRequestAt: null,
       requests: 0,
-      syncing: null,
-      scheduled: false,
+      syncingSince: null,
+      scheduledAt: null,
       turn: 0,
-      waiting: [],
+      waiting: 0,
     };
     views.set(key, v);
   }
@@ -108,11 +110,10 @@ export function started(v: GroupView, id: string, now: number): void {
   v.lastRequestAt = now;
 }
 
-/** A request on a member ended: its slot goes to the first request waiting here, if any. */
+/** A request on a member ended: its slot is free (a request waiting here sees it on its next look). */
 export function ended(v: GroupView, id: string): void {
   const l = load(v, id);
   l.inflight = Math.max(0, l.inflight - 1);
-  v.waiting.shift()?.();
 }
 
 export function mark(v: GroupView, id: string, now: number): void {
