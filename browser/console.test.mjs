@@ -105,6 +105,13 @@ before(async () => {
   const svc = await api(A.token, "POST", "/v1/services", { name: A.svc, services: [{ port: 443, destination_port: 8080, handlers: ["tls", "http"] }], domains: [{ name: `${A.svc}.example.com` }] });
   const uuid = svc.data.service_groups[0].uuid;
   await api(A.token, "POST", "/v1/instances", { name: `${A.svc}-m`, image: "user/app:latest", service_group: { name: A.svc } });
+  // Decisions count running members: the master first comes up (simulated provider, ~1.2 s).
+  for (let i = 0; ; i++) {
+    const { groups } = await api(A.token, "GET", "/console/api/groups");
+    if (groups.find((g) => g.name === A.svc)?.running === 1) break;
+    if (i > 100) throw new Error(`${A.svc}'s master did not come up`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
   await api(A.token, "POST", `/v1/services/${uuid}/autoscale`, { master: { name: `${A.svc}-m` }, min_size: 1, max_size: 6 });
   await api(A.token, "POST", `/v1/services/${uuid}/autoscale/policies`, {
     name: "cpu-steps", metric: "cpu", adjustment_type: "change",
