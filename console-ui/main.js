@@ -165,8 +165,13 @@ function openFeed() {
     clearTimeout(pending);
     pending = setTimeout(() => render(true), 150);
   };
-  ws.onclose = () => {
+  ws.onclose = (ev) => {
     clearInterval(pingTimer);
+    // 4001: the session ended (expired, or its token was revoked).
+    if (ev.code === 4001) {
+      ws = null;
+      return showSignIn("Your session ended (expired, or its token was revoked). Sign in again.");
+    }
     ws = null;
     setLive("reconnecting");
     retry = Math.min(retry + 1, 6);

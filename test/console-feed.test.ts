@@ -122,6 +122,29 @@ describe("the live feed", () => {
     sock.ws.close();
   });
 
+  it("closes a socket when its session ends: at once when the token is revoked, at the next event once it expired (close 4001)", async () => {
+    const a = await newTenant("feed");
+    const revoked = await openFeed(await signIn(a.token));
+    const closed = new Promise<CloseEvent>((resolve) => revoked.ws.addEventListener("close", resolve));
+    expect((await call("DELETE", `/admin/tenants/${a.tenant}/tokens/${a.tokenId}`, { token: "test-admin-token" })).status).toBe(204);
+    const ev = await closed;
+    expect(ev.code).toBe(4001);
+    expect(ev.reason).toMatch(/revoked/);
+
+    const b = await newTenant("feed");
+    const s = await signIn(b.token);
+    await env.DB.prepare("UPDATE console_sessions SET expires_at = ?1 WHERE token_id = ?2").bind(Date.now() + 300, b.tokenId).run();
+    const expiring = await openFeed(s);
+    const other = await openFeed(await signIn(b.token)); // another session of the token, not expiring
+    const ended = new Promise<CloseEvent>((resolve) => expiring.ws.addEventListener("close", resolve));
+    await new Promise((r) => setTimeout(r, 350));
+    await feedStub(b.tenant).publish({ target: { kind: "group", id: "g" }, at: Date.now(), types: ["x"] });
+    expect((await ended).code).toBe(4001);
+    await other.next((m) => m.type === "change" && m.types[0] === "x");
+    expect(expiring.messages.filter((m) => m.type === "change")).toEqual([]);
+    other.ws.close();
+  });
+
   it("refuses a socket without a session (401), without Upgrade (426), from another origin (403), with a pool-scoped token (403)", async () => {
     const a = await newTenant("feed");
     const s = await signIn(a.token);

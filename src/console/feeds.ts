@@ -8,3 +8,12 @@ export function feedOf(env: Env, tenantId: string): DurableObjectStub<ConsoleFee
   const ns = env.FEEDS as Env["FEEDS"] | undefined;
   return ns ? ns.get(ns.idFromName(tenantId)) : null;
 }
+
+/** Closes the tenant's console sockets opened with this token's sessions (a revocation). Never throws. */
+export async function endFeedSessions(env: Env, tenantId: string, tokenId: string): Promise<void> {
+  try {
+    await feedOf(env, tenantId)?.endSessions(tokenId);
+  } catch (err) {
+    console.warn("console feed: could not close the revoked token's sockets", String(err));
+  }
+}

@@ -24,6 +24,19 @@ export interface FeedEvent {
   deleted?: boolean;
 }
 
+/** Headers the Worker sets on the upgrade it forwards (never the browser's own). */
+export const FEED_TOKEN_HEADER = "X-Scalegate-Feed-Token";
+export const FEED_EXPIRES_HEADER = "X-Scalegate-Feed-Expires";
+/** Close code of a socket whose session ended (expired or revoked): the page signs in again. */
+export const SESSION_ENDED = 4001;
+
+interface SocketOwner {
+  /** The token of the session (null for a bearer-token client). */
+  tokenId: string | null;
+  /** When the session expires (ms); null: no session. */
+  expiresAt: number | null;
+}
+
 /** History kept per group for the chart. */
 export const SAMPLE_RETENTION_MS = 24 * 3_600_000;
 /** At most this many points per group are answered (the newest). */
@@ -48,6 +61,10 @@ export class ConsoleFeed extends DurableObject<Env> {
     const pair = new WebSocketPair();
     const [client, server] = Object.values(pair);
     this.ctx.acceptWebSocket(server);
+    // Whose socket it is (set by the Worker, src/console/api.ts): an expired session's socket is
+    // closed at the next event, a revoked token's at once (endSessions).
+    const expiresAt = Number(request.headers.get(FEED_EXPIRES_HEADER)) || null;
+    server.serializeAttachment({ tokenId: request.headers.get(FEED_TOKEN_HEADER), expiresAt } satisfies SocketOwner);
     server.send(JSON.stringify({ type: "hello", at: Date.now() }));
     return new Response(null, { status: 101, webSocket: client });
   }
@@ -61,8 +78,14 @@ export class ConsoleFeed extends DurableObject<Env> {
     }
     const text = JSON.stringify({ type: "change", ...event });
     let delivered = 0;
+    const now = Date.now();
     for (const ws of this.ctx.getWebSockets()) {
       try {
+        const owner = ws.deserializeAttachment() as SocketOwner | null;
+        if (owner?.expiresAt && owner.expiresAt <= now) {
+          ws.close(SESSION_ENDED, "session expired: sign in again");
+          continue;
+        }
         ws.send(text);
         delivered++;
       } catch {
@@ -83,6 +106,21 @@ export class ConsoleFeed extends DurableObject<Env> {
       )
       .toArray();
     return { ok: true, points: rows.reverse().map((r) => ({ ...r })) };
+  }
+
+  /** Closes the sockets of a revoked token's sessions (src/surfaces/admin.ts, on revocation). */
+  async endSessions(tokenId: string): Promise<{ ok: true; closed: number }> {
+    let closed = 0;
+    for (const ws of this.ctx.getWebSockets()) {
+      if ((ws.deserializeAttachment() as SocketOwner | null)?.tokenId !== tokenId) continue;
+      try {
+        ws.close(SESSION_ENDED, "the session's token was revoked: sign in again");
+        closed++;
+      } catch {
+        /* already closing */
+      }
+    }
+    return { ok: true, closed };
   }
 
   /** How many console sockets are open (tests, and a cheap health view). */

@@ -9,6 +9,7 @@ import { jsonBody } from "../http/body";
 import { allowOnly, badRequest, notFound } from "../http/errors";
 import type { AppEnv } from "../http/types";
 import { GROUP_NAME_RE } from "./groups";
+import { endFeedSessions } from "../console/feeds";
 
 export const admin = new Hono<AppEnv>();
 
@@ -44,6 +45,8 @@ admin.delete("/tenants/:tenant/tokens/:tokenId", async (c) => {
   // another request may have revoked it a moment ago); other isolates drop it within 5 s.
   tokenCache.evict(tokenId);
   if (!revoked) throw notFound(`token '${tokenId}' of tenant '${tenant}' not found`);
+  // Console sessions of the token end at once; so do their open live-feed sockets (awaited: cheap).
+  await endFeedSessions(c.env, tenant, tokenId);
   return c.body(null, 204);
 });
 
