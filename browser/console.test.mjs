@@ -194,7 +194,16 @@ describe("the console in chromium", () => {
   it("watches a machine change state without reloading", async () => {
     const { ctx, page, errors } = await context();
     await signIn(page, A.token);
-    await page.getByRole("link", { name: A.pool, exact: true }).click();
+    // Keyboard only: Tab from the top of the page to the group's link, Enter.
+    await page.locator(`tr[data-group="${A.pool}"]`).waitFor();
+    await page.evaluate(() => document.activeElement?.blur());
+    let reached = false;
+    for (let i = 0; i < 40 && !reached; i++) {
+      await page.keyboard.press("Tab");
+      reached = await page.evaluate((name) => document.activeElement?.textContent === name && document.activeElement.tagName === "A", A.pool);
+    }
+    assert.ok(reached, "the group's link is reachable with Tab");
+    await page.keyboard.press("Enter");
     await page.getByRole("heading", { level: 1, name: `Group ${A.pool}` }).waitFor();
     await page.locator("#live").filter({ hasText: "live" }).waitFor();
     await page.evaluate(() => (window.__notReloaded = true));
@@ -252,7 +261,11 @@ describe("the console in chromium", () => {
     assert.match(named, new RegExp(`group ${A.nodes}: scale_node_group`));
     assert.match(named, /without force/);
     await page.screenshot({ path: path.join(SHOTS, "rollback-confirm-1280.png") });
-    await dialog.getByRole("button", { name: "Roll back" }).click();
+    // Keyboard: the dialog opens on Cancel; Tab reaches "Roll back", Enter confirms.
+    assert.equal(await page.evaluate(() => document.activeElement?.id), "rollback-cancel");
+    await page.keyboard.press("Tab");
+    assert.equal(await page.evaluate(() => document.activeElement?.id), "rollback-confirm");
+    await page.keyboard.press("Enter");
     await page.locator("#rollback-result").filter({ hasText: "succeeded" }).waitFor();
     const rollback = page.locator("section[data-action]").first();
     assert.match(await rollback.innerText(), new RegExp(`rollback of ${A.action}`));
