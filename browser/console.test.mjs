@@ -69,7 +69,7 @@ async function signIn(page, token) {
 async function shot(page, name) {
   for (const [size, viewport] of Object.entries(WIDTHS)) {
     await page.setViewportSize(viewport);
-    await page.waitForTimeout(150);
+    await page.waitForTimeout(300); // the charts follow the width (100 ms debounce)
     await page.screenshot({ path: path.join(SHOTS, `${name}-${viewport.width}.png`), fullPage: true });
     if (size === "narrow") {
       // Nothing but the tables' own scroll regions may be wider than the screen.

@@ -7,6 +7,15 @@ const width = (el) => Math.max(280, Math.min(1100, el.clientWidth || 600));
 
 /** Destroys charts of a view that is being replaced. */
 export const live = new Set();
+
+// Charts follow the page's width (a phone turned, a window resized).
+let resizing = null;
+window.addEventListener("resize", () => {
+  clearTimeout(resizing);
+  resizing = setTimeout(() => {
+    for (const c of live) c.setSize({ width: width(c.root.parentElement), height: c.height });
+  }, 100);
+});
 export function destroyCharts() {
   for (const c of live) c.destroy();
   live.clear();
