@@ -131,6 +131,15 @@ describe("the live feed", () => {
     expect(ev.code).toBe(4001);
     expect(ev.reason).toMatch(/revoked/);
 
+    // A bearer-token client's socket ends with its token too.
+    const c = await newTenant("feed");
+    const bearer = await SELF.fetch("http://scalegate.test/console/api/feed", { headers: { Upgrade: "websocket", Authorization: `Bearer ${c.token}` } });
+    expect(bearer.status).toBe(101);
+    bearer.webSocket!.accept();
+    const bearerClosed = new Promise<CloseEvent>((resolve) => bearer.webSocket!.addEventListener("close", resolve));
+    expect((await call("DELETE", `/admin/tenants/${c.tenant}/tokens/${c.tokenId}`, { token: "test-admin-token" })).status).toBe(204);
+    expect((await bearerClosed).code).toBe(4001);
+
     const b = await newTenant("feed");
     const s = await signIn(b.token);
     await env.DB.prepare("UPDATE console_sessions SET expires_at = ?1 WHERE token_id = ?2").bind(Date.now() + 300, b.tokenId).run();

@@ -188,9 +188,10 @@ consoleApi.get("/feed", async (c) => {
   if (origin !== undefined && origin !== new URL(c.req.url).origin) throw new ApiError(403, "FORBIDDEN", `Origin '${origin.slice(0, 100)}' may not open this feed`, "open it from the console's own page", "Origin");
   const feed = feedOf(c.env, c.get("tenantId"));
   if (!feed) throw new ApiError(503, "INTERNAL", "the live feed is not configured (no FEEDS binding)", "UNAVAILABLE");
+  // Whose socket: the token (a revocation closes it) and, for a session, its expiry.
   const s = c.get("session");
-  const headers: Record<string, string> = { Upgrade: "websocket" };
-  if (s) Object.assign(headers, { [FEED_TOKEN_HEADER]: s.tokenId, [FEED_EXPIRES_HEADER]: String(s.expiresAt) });
+  const headers: Record<string, string> = { Upgrade: "websocket", [FEED_TOKEN_HEADER]: c.get("tokenId") ?? "" };
+  if (s) headers[FEED_EXPIRES_HEADER] = String(s.expiresAt);
   const r = await feed.fetch(new Request(c.req.url, { headers }));
   // The app adds X-Request-Id to every answer: the stub's response headers are immutable.
   return new Response(null, { status: r.status, webSocket: r.webSocket, headers: new Headers(r.headers) });

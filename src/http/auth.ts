@@ -103,6 +103,7 @@ async function authenticate(c: Context<AppEnv>, options: TenantAuthOptions): Pro
   }
   c.set("tenantId", row.tenantId);
   c.set("tokenPool", row.pool);
+  c.set("tokenId", row.tokenId);
   if (row.pool !== null && !options.allowPoolScoped) throw poolScopeForbidden(row.pool, "these routes are not open to pool-scoped tokens");
 }
 
@@ -124,6 +125,7 @@ async function sessionAuth(c: Context<AppEnv>, options: TenantAuthOptions, id: s
   if (asserted !== undefined && asserted !== found.session.tenantId) throw new ApiError(403, "FORBIDDEN", "X-Tenant-Id does not match the credential's tenant", "FORBIDDEN");
   c.set("tenantId", found.session.tenantId);
   c.set("tokenPool", null);
+  c.set("tokenId", found.session.tokenId);
   c.set("session", { idHash: found.idHash, ...found.session });
 }
 

@@ -11,6 +11,8 @@ export interface AppEnv {
     tenantId: string;
     /** The one group a pool-scoped token may act on; null for a tenant-wide token. */
     tokenPool: string | null;
+    /** The id of the presented token (or of the session's token). */
+    tokenId?: string;
     /** Set when the credential is the console's session cookie (src/console/sessions.ts). */
     session?: { idHash: string; tenantId: string; tokenId: string; csrf: string; createdAt: number; expiresAt: number };
   };

@@ -31,7 +31,7 @@ export const FEED_EXPIRES_HEADER = "X-Scalegate-Feed-Expires";
 export const SESSION_ENDED = 4001;
 
 interface SocketOwner {
-  /** The token of the session (null for a bearer-token client). */
+  /** The token the socket was opened with (a session's, or a bearer client's). */
   tokenId: string | null;
   /** When the session expires (ms); null: no session. */
   expiresAt: number | null;
@@ -64,7 +64,7 @@ export class ConsoleFeed extends DurableObject<Env> {
     // Whose socket it is (set by the Worker, src/console/api.ts): an expired session's socket is
     // closed at the next event, a revoked token's at once (endSessions).
     const expiresAt = Number(request.headers.get(FEED_EXPIRES_HEADER)) || null;
-    server.serializeAttachment({ tokenId: request.headers.get(FEED_TOKEN_HEADER), expiresAt } satisfies SocketOwner);
+    server.serializeAttachment({ tokenId: request.headers.get(FEED_TOKEN_HEADER) || null, expiresAt } satisfies SocketOwner);
     server.send(JSON.stringify({ type: "hello", at: Date.now() }));
     return new Response(null, { status: 101, webSocket: client });
   }
