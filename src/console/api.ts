@@ -5,8 +5,7 @@
 // route (tenantAuth: the session cookie or a tenant-wide token), so tenant isolation is the API's.
 import { Hono, type Context } from "hono";
 import { listTargetOperations } from "../db/ledger";
-import { listHooks } from "../db/registry";
-import { listGroups } from "../db/registry";
+import { listGroups, listHooks } from "../db/registry";
 import { buildSeries, coldStarts, frontDoorLive, groupActions, groupCounts, machineView, mergeRecords, orderDialects, policyBands, recordView, type SamplePoint } from "../domain/console";
 import type { GroupState } from "../domain/model";
 import type { OperationRecord } from "../domain/operations";
@@ -180,7 +179,7 @@ consoleApi.all("/front-door", methodNotAllowed("GET"));
 consoleApi.get("/feed", async (c) => {
   if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
     c.header("Upgrade", "websocket");
-    throw new ApiError(426 as 400, "INVALID_ARGUMENT", "this route is a WebSocket: send Upgrade: websocket", "a browser's new WebSocket(url) does", "Upgrade");
+    throw new ApiError(426, "INVALID_ARGUMENT", "this route is a WebSocket: send Upgrade: websocket", "a browser's new WebSocket(url) does", "Upgrade");
   }
   // A page of another origin must not open the feed with the cookie (SameSite=Strict already keeps
   // the cookie from cross-site requests; this also covers same-site other origins).
