@@ -8,18 +8,23 @@ import { inject } from "vitest";
 import { afterEach, describe, expect, it } from "vitest";
 import { resetIsolate } from "../src/frontdoor/isolate";
 import { call, groupStub, storageAndLedger } from "./helpers";
-import { autoscale, door, instance, serviceWithDomain, until, type Service } from "./frontdoor-support";
-import { SECRET } from "./webhook-support";
+import { autoscale, door, instance, serviceWithDomain, uniq, until, type Service } from "./frontdoor-support";
+import { SECRET, receiver } from "./webhook-support";
 
 afterEach(() => resetIsolate());
 
 /** A webhook-provider service whose one instance runs at 127.0.0.1, its destination_port `port`. */
 async function webhookService(prefix: string, port: number): Promise<Service & { master: any }> {
-  const base = inject("receiverUrl");
-  const s = await serviceWithDomain(prefix, { services: [{ port: 443, destination_port: port }], provider: { type: "webhook", url: `${base}/hook/${prefix}`, secret: SECRET, timeoutMs: 2000 } });
+  // The provider's deliveries go to the receiver under a key of their own, answered 200 (signed with SECRET).
+  const rx = receiver(uniq(`fd-${prefix}`));
+  await rx.configure();
+  const s = await serviceWithDomain(prefix, { services: [{ port: 443, destination_port: port }], provider: { type: "webhook", url: rx.url, secret: SECRET, timeoutMs: 2000 } });
   const master = await instance(s, `${s.name}-m`);
   const r = await call("POST", `/providers/webhook/${s.name}/machines`, { token: s.token, body: { id: master.uuid, state: "RUNNING", privateIps: ["127.0.0.1"] } });
   expect(r.status, r.text).toBe(200);
+  // Settled: the launch delivered, every record of the group pushed to D1.
+  await until("launch delivered", async () => (await rx.deliveries()).some((d) => d.type === "machine.launch" && d.answered === 200));
+  await until("outbox empty", async () => (await groupStub(s.tenant, s.name).pendingOperations()).length === 0);
   return { ...s, master };
 }
 
@@ -81,7 +86,7 @@ describe("the front door's settings (autoscale extension fields)", () => {
       expect(r.status, `${field} ${JSON.stringify(value)}: ${r.text}`).toBe(400);
       expect(r.text).toContain(field);
     }
-    await until("settled", async () => true);
+    await until("outbox empty", async () => (await stub.pendingOperations()).length === 0);
     expect(await storageAndLedger(stub, s.tenant)).toEqual(before);
   });
 });
