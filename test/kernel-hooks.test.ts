@@ -6,7 +6,7 @@ import { SELF, env, runDurableObjectAlarm } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { SECOND, releaseClock, setClock, freezeClock } from "./clock";
 import { deliverBearer, desired, hookFixture, rows } from "./hooks-support";
-import { hangPushes, killAll, until } from "./kernel-support";
+import { hangCalls, hangPushes, killAll, until } from "./kernel-support";
 import { objectStub } from "./helpers";
 
 
@@ -22,15 +22,16 @@ describe("a hook object killed in the middle of a delivery", () => {
   it("the next delivery with the same id is handled (not 409 for a day); while the first runs, a repeat is told it is in flight", async () => {
     const f = await hookFixture("evict");
     expect(await desired(f)).toBe(2);
-    // The group's push hangs: the hook's delivery waits in its call to the group (applyTrigger).
-    const gate = await hangPushes(objectStub(f.tenant, "group", f.pool));
+    // The hook's call to its group hangs: the delivery waits in it (applyTrigger). (The group's own
+    // D1 push is no longer awaited by a trigger, so hanging that would not hold the delivery.)
+    const gate = await hangCalls(objectStub(f.tenant, "hook", f.id), "GROUPS");
     const first = SELF.fetch(`http://scalegate.test/hooks/${f.id}`, {
       method: "POST",
       headers: { "Content-Type": "application/json", Authorization: `Bearer ${f.secret}`, "X-Delivery-Id": "evt-evicted" },
       body: "{}",
     }).catch((err: unknown) => err);
-    // The group has committed the trigger (its record waits in its outbox): the hook is mid-delivery.
-    await until(async () => (await objectStub(f.tenant, "group", f.pool).pendingOperations()).some((o) => o.type === "hook.trigger"));
+    // The hook has begun the delivery and called its group: it is mid-delivery.
+    await until(async () => gate.reached);
     const meanwhile = await deliverBearer(f.id, f.secret, {}, { "X-Delivery-Id": "evt-evicted" });
     expect(meanwhile.status, meanwhile.text).toBe(409);
     expect(meanwhile.body.detail).toBe("retry shortly");
@@ -39,8 +40,8 @@ describe("a hook object killed in the middle of a delivery", () => {
     await first;
     gate.hang = false;
 
-    // Handled at once: the killed attempt left no marker. (Its trigger had committed on the group, so
-    // this generic delivery without an alert acts again: at-least-once, docs/architecture.md.)
+    // Handled at once: the killed attempt left no marker. (Had its trigger committed on the group
+    // before the kill, this generic delivery would act again: at-least-once, docs/architecture.md.)
     const again = await deliverBearer(f.id, f.secret, {}, { "X-Delivery-Id": "evt-evicted" });
     expect(again.status, again.text).toBe(202);
     expect(again.body.results[0].outcome).toBe("acted");
