@@ -6,7 +6,7 @@ import { SELF, env, runDurableObjectAlarm } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { SECOND, releaseClock, setClock, freezeClock } from "./clock";
 import { deliverBearer, desired, hookFixture, rows } from "./hooks-support";
-import { hangCalls, hangPushes, killAll, until } from "./kernel-support";
+import { hangCalls, killAll, until } from "./kernel-support";
 import { objectStub } from "./helpers";
 
 
