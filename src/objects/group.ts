@@ -37,7 +37,7 @@ export class GroupObject extends KernelObject {
       binding: "g",
       missing: (store) => (store.group ? null : fail("GROUP_NOT_FOUND", "group is not configured")),
     });
-    this.#door = new FrontDoorDesk(this.k);
+    this.#door = new FrontDoorDesk(this.k, () => this.alarm());
   }
 
   /** Machines move on timers (the simulated provider's lifecycle): held requests may be released now. */
