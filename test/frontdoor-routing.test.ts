@@ -37,6 +37,27 @@ describe("routing by Host", () => {
     expect(r.status).toBe(401);
   });
 
+  it("odd Hosts (IPv6 literal, empty labels, very long, odd characters) reach the API, never a 500", async () => {
+    for (const host of ["[::1]:8787", "a..b.example.test", `${"x".repeat(300)}.test`, "under_score.example.test", "xn--bcher-kva.example.test"]) {
+      const r = await door(host, "/healthz");
+      expect(r.status, host).toBe(200);
+      expect(r.body).toEqual({ status: "ok" });
+    }
+  });
+
+  it("every method and body reaches the service as sent", async () => {
+    const s = await serviceWithDomain("meth", { provider: FAST });
+    await instance(s, `${s.name}-a`);
+    await until("running", async () => (await running(s)).length === 1);
+    for (const method of ["PUT", "PATCH", "DELETE", "OPTIONS"]) {
+      const r = await door(s.domain, "/m", { method, body: method === "OPTIONS" ? undefined : "{not json" });
+      expect(r.status, method).toBe(200);
+      expect(r.body).toMatchObject({ method, path: "/m", body_bytes: method === "OPTIONS" ? 0 : 9 });
+    }
+    const head = await SELF.fetch(`http://${s.domain}/h`, { method: "HEAD" });
+    expect(head.status).toBe(200);
+  });
+
   it("requests are spread over the running members (the fewest in flight, ties in turn)", async () => {
     const s = await serviceWithDomain("bal", { provider: FAST });
     await instance(s, `${s.name}-a`);
