@@ -61,7 +61,7 @@ describe("planRollback", () => {
   });
 
   it("an action without operations is not found; one with nothing undoable rolls back nothing", () => {
-    expect(planRollback([], input())).toMatchObject({ ok: false, code: "GROUP_NOT_FOUND", message: "action 'act' has no operations" });
+    expect(planRollback([], input())).toMatchObject({ ok: false, code: "ACTION_NOT_FOUND", message: "action 'act' has no operations" });
     expect(planRollback([ops[2], ops[3]], input())).toEqual({ ok: true, ops: [] });
   });
 

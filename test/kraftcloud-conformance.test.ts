@@ -120,6 +120,7 @@ describe("a tour of every /v1 route, each answer validated", () => {
     await api.get(`${base}/policies/nope`);
     await api.post(`${base}/metrics`, { cpu: 100 });
     await api.post(`${base}/evaluate`, { cpu: 900 });
+    await api.post(`${base}/replay`, { trace: "timestamp,value\n2026-01-01T00:00:00Z,500\n2026-01-01T00:00:10Z,900\n" });
     await api.del(`${base}/policies/out`);
     await api.del(`${base}/policies`);
     await api.del(base);
