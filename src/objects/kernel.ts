@@ -238,7 +238,7 @@ export class ObjectKernel {
    * launched or ended are not awaited: the caller learns their ids from the object's reads.
    */
   #pushAfterAnswer(awaitsInstanceRows: boolean): Promise<void> {
-    const registry = this.outbox.pending().some((p) => p.entry.kind === "group" || p.entry.kind === "hook" || (awaitsInstanceRows && p.entry.kind === "instance"));
+    const registry = this.outbox.hasAny(awaitsInstanceRows ? ["group", "hook", "instance"] : ["group", "hook"]);
     const push = this.flush();
     if (registry) return push;
     void push;
@@ -313,7 +313,7 @@ export class ObjectKernel {
       }
       return this.#d1Next.promise;
     }
-    const batch = this.outbox.pending().filter((p) => p.entry.kind !== "action");
+    const batch = this.outbox.pending("d1");
     if (batch.length === 0) {
       this.#clearIdleTimer();
       return Promise.resolve();
@@ -334,7 +334,7 @@ export class ObjectKernel {
 
   #flushActions(): Promise<void> {
     const slot = (p: PendingEntry) => p.key;
-    const batch = this.outbox.pending().filter((p) => p.entry.kind === "action" && this.#sending.get(slot(p)) !== p.rev);
+    const batch = this.outbox.pending("actions").filter((p) => this.#sending.get(slot(p)) !== p.rev);
     if (batch.length > 0) {
       for (const p of batch) this.#sending.set(slot(p), p.rev);
       const push: Promise<void> = this.#pushed(batch, () => indexInActions(this.env, batch.map((p) => p.entry))).then(() => {
@@ -351,7 +351,11 @@ export class ObjectKernel {
   async #pushed(pending: PendingEntry[], send: () => Promise<void>): Promise<boolean> {
     try {
       await send();
-      this.commit(() => this.outbox.acknowledge(pending));
+      // One commit: the acknowledgement, and the outbox timer cleared when nothing is left.
+      this.commit(() => {
+        this.outbox.acknowledge(pending);
+        if (this.outbox.size() === 0) this.timers.clear("outbox-flush");
+      });
       this.#flushFailures = 0;
       return true;
     } catch (err) {

@@ -44,16 +44,24 @@ export class Outbox {
     );
   }
 
-  pending(): PendingEntry[] {
+  /** What waits, oldest first; `to`: only what goes to D1, or only the copies for action objects. */
+  pending(to?: "d1" | "actions"): PendingEntry[] {
+    const where = to === "d1" ? ` WHERE kind <> 'action'` : to === "actions" ? ` WHERE kind = 'action'` : "";
     return this.storage.sql
-      .exec<Row & Record<string, SqlStorageValue>>(`SELECT kind, key, rev, payload FROM outbox ORDER BY rowid`)
+      .exec<Row & Record<string, SqlStorageValue>>(`SELECT kind, key, rev, payload FROM outbox${where} ORDER BY rowid`)
       .toArray()
       .map((r) => ({ kind: r.kind, key: r.key, rev: r.rev, entry: JSON.parse(r.payload) as OutboxEntry }));
   }
 
+  /** Whether an entry of one of these kinds waits (no payload parsed: asked after every command). */
+  hasAny(kinds: OutboxEntry["kind"][]): boolean {
+    if (kinds.length === 0) return false;
+    return this.storage.sql.exec(`SELECT 1 FROM outbox WHERE kind IN (${kinds.map(() => "?").join(", ")}) LIMIT 1`, ...kinds).toArray().length > 0;
+  }
+
   /** Operation records not yet in D1 (the read fallback for just-written history). */
   pendingOperations(): OperationRecord[] {
-    return this.pending().flatMap((p) => (p.entry.kind === "operation" ? [p.entry.record] : []));
+    return this.pending("d1").flatMap((p) => (p.entry.kind === "operation" ? [p.entry.record] : []));
   }
 
   /** One record not yet acknowledged by D1, by id. */
