@@ -4,23 +4,44 @@ import { abortAllDurableObjects, env, runInDurableObject } from "cloudflare:test
 import type { CommandContext, TargetKind } from "../src/domain/operations";
 import { objectStub } from "./helpers";
 
-/**
- * Makes the object's D1 batches (its outbox pushes) hang until `gate.hang` is set false. The
- * object's env is the one it was constructed with, reached through runInDurableObject.
- */
-export async function hangPushes(stub: DurableObjectStub): Promise<{ hang: boolean }> {
-  const gate = { hang: true };
+/** Replaces the object's D1 `batch` (its outbox pushes) with `batch(real, statements)`. */
+async function wrapBatch(stub: DurableObjectStub, batch: (real: D1Database, stmts: D1PreparedStatement[]) => Promise<unknown>): Promise<void> {
   await runInDurableObject(stub, (instance) => {
     const e = (instance as unknown as { env: { DB: D1Database } }).env;
     const real = e.DB;
     const proxy = new Proxy(real, {
       get(target, prop) {
-        if (prop === "batch" && gate.hang) return () => new Promise(() => {});
+        if (prop === "batch") return (stmts: D1PreparedStatement[]) => batch(real, stmts);
         const v = Reflect.get(target, prop);
         return typeof v === "function" ? v.bind(target) : v;
       },
     });
     Object.defineProperty(e, "DB", { value: proxy, configurable: true, writable: true });
+  });
+}
+
+/**
+ * Makes the object's D1 batches (its outbox pushes) hang until `gate.hang` is set false (a batch
+ * begun meanwhile never ends: for objects about to be killed). The object's env is the one it was
+ * constructed with, reached through runInDurableObject.
+ */
+export async function hangPushes(stub: DurableObjectStub): Promise<{ hang: boolean }> {
+  const gate = { hang: true };
+  await wrapBatch(stub, (real, stmts) => (gate.hang ? new Promise(() => {}) : real.batch(stmts)));
+  return gate;
+}
+
+/**
+ * Holds the object's D1 batches while `gate.hold`, then lets them through; `gate.sizes` lists each
+ * batch's statement count. Polled inside the object: a promise resolved from the test's context
+ * would be another request's I/O, which the runtime refuses.
+ */
+export async function holdPushes(stub: DurableObjectStub): Promise<{ hold: boolean; sizes: number[] }> {
+  const gate = { hold: true, sizes: [] as number[] };
+  await wrapBatch(stub, async (real, stmts) => {
+    gate.sizes.push(stmts.length);
+    while (gate.hold) await new Promise((r) => setTimeout(r, 5));
+    return real.batch(stmts);
   });
   return gate;
 }

@@ -5,11 +5,11 @@
 // through the object (the pool's activities merge its outbox; Quilt reads: quilt-operations.test.ts)
 // and through D1 once the push lands. Registry changes (creations, deletions) still wait for the
 // push: lookups by uuid and lists read D1 (docs/benchmarks.md, "Push after the answer").
-import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env, runDurableObjectAlarm } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { call, tenantToken } from "./helpers";
 import { OUTBOX_SAFETY_MS } from "../src/objects/outbox";
-import { hangPushes, kernelTenant, killAll, until } from "./kernel-support";
+import { hangPushes, holdPushes, kernelTenant, killAll, until } from "./kernel-support";
 import { freezeClock, outboxOperationIds, releaseClock, setClock } from "./clock";
 
 const TENANT = "paa-tenant";
@@ -51,27 +51,8 @@ describe("one D1 push in flight per object (a group commit)", () => {
     const stub = stubOf("group", "p-group-commit");
     expect((await stub.configure(ctx("group", "p-group-commit"), { updatePeriodSeconds: 3600 })).ok).toBe(true);
     // Count the D1 batches the object sends, and hold the first one.
-    const seen: number[] = [];
-    const gate = { hang: true };
-    await runInDurableObject(stub, (instance) => {
-      const e = (instance as unknown as { env: { DB: D1Database } }).env;
-      const real = e.DB;
-      const proxy = new Proxy(real, {
-        get(target, prop) {
-          if (prop === "batch")
-            return async (stmts: D1PreparedStatement[]) => {
-              seen.push(stmts.length);
-              // Polled inside the object (a promise resolved from the test's context would be
-              // another request's I/O, which the runtime refuses).
-              while (gate.hang) await new Promise((r) => setTimeout(r, 5));
-              return real.batch(stmts);
-            };
-          const v = Reflect.get(target, prop);
-          return typeof v === "function" ? v.bind(target) : v;
-        },
-      });
-      Object.defineProperty(e, "DB", { value: proxy, configurable: true, writable: true });
-    });
+    const gate = await holdPushes(stub);
+    const seen = gate.sizes;
     const first = await stub.setServiceState(ctx("group", "p-group-commit"), "nope", "IN_SERVICE");
     expect(first.ok).toBe(false); // no such machine: nothing committed, nothing pushed
     expect((await stub.setDesiredSize(ctx("group", "p-group-commit"), 1)).ok).toBe(true);
@@ -79,7 +60,7 @@ describe("one D1 push in flight per object (a group commit)", () => {
     for (const size of [2, 3, 2, 1]) expect((await stub.setDesiredSize(ctx("group", "p-group-commit"), size)).ok).toBe(true);
     expect(seen).toHaveLength(1); // answered, queued behind it: no second push yet
     const pending = await outboxOperationIds(stub);
-    gate.hang = false;
+    gate.hold = false;
     await until(async () => (await outboxOperationIds(stub)).length === 0);
     expect(seen).toHaveLength(2); // everything committed meanwhile went in one more batch
     for (const id of pending) expect(await d1Operation(id), id).not.toBeNull();
