@@ -3,17 +3,11 @@
 // step scales in and the victim drains — it gets no new requests and no request is cut; no proxied
 // request for cooldown_time_ms → standby, and the next request wakes the group.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
-import { useGateway } from "../clients/harness/gateway.mjs";
-import { api, hit, members, service, sleep, until } from "./support.mjs";
+import { describe, it } from "node:test";
+import { api, hit, members, service, sleep, suiteGateway, until } from "./support.mjs";
 
-let gw;
-const fleets = [];
-before(async () => (gw = await useGateway()));
-after(async () => {
-  for (const f of fleets) await f.close();
-  await gw?.stop();
-});
+const suite = suiteGateway();
+const fleets = suite.fleets;
 
 /** Sends requests for `ms` with `concurrency` loops (each loop one request at a time); all answers. */
 async function load(domain, ms, concurrency, path = "/", pauseMs = 0) {
@@ -22,7 +16,7 @@ async function load(domain, ms, concurrency, path = "/", pauseMs = 0) {
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (Date.now() < end) {
-        answers.push(await hit(gw, domain, path));
+        answers.push(await hit(suite.gw, domain, path));
         if (pauseMs) await sleep(pauseMs);
       }
     }),
@@ -30,19 +24,19 @@ async function load(domain, ms, concurrency, path = "/", pauseMs = 0) {
   return answers;
 }
 
-const running = async (s) => (await members(gw, s.token, s.group)).filter((m) => m.machineState === "RUNNING");
-const desired = async (s) => (await api(gw, s.token, "GET", `/cloudpools/${s.group}/pool/size`)).json.desiredSize;
+const running = async (s) => (await members(suite.gw, s.token, s.group)).filter((m) => m.machineState === "RUNNING");
+const desired = async (s) => (await api(suite.gw, s.token, "GET", `/cloudpools/${s.group}/pool/size`)).json.desiredSize;
 
 describe("scaling on real traffic", () => {
   it("traffic above a reqs_per_sec step scales out, and the new member takes requests", async () => {
     const rps = { name: "rps", metric: "reqs_per_sec", adjustment_type: "change", steps: [{ upper_bound: 10, adjustment: 0 }, { lower_bound: 10, adjustment: 1 }] };
-    const s = await service(gw, "out", { bootMs: 200, autoscale: { min_size: 1, max_size: 2, warmup_time_ms: 500, cooldown_time_ms: 5000, policies: [rps] } });
+    const s = await service(suite.gw, "out", { bootMs: 200, autoscale: { min_size: 1, max_size: 2, warmup_time_ms: 500, cooldown_time_ms: 5000, policies: [rps] } });
     fleets.push(s.fleet);
     const first = await load(s.domain, 3000, 4);
     assert.ok(first.every((a) => a.status === 200), first.find((a) => a.status !== 200)?.text);
     await until("desired 2", async () => (await desired(s)) === 2, 10_000);
     await until("2 running", async () => (await running(s)).length === 2, 10_000);
-    const decision = (await api(gw, s.token, "GET", `/cloudpools/${s.group}/activities?limit=500`)).json.activities.find((a) => a.type === "autoscale.decision");
+    const decision = (await api(suite.gw, s.token, "GET", `/cloudpools/${s.group}/activities?limit=500`)).json.activities.find((a) => a.type === "autoscale.decision");
     assert.match(JSON.stringify(decision), /reqs_per_sec/);
     await sleep(1500); // the isolate's view refreshes within a second
     const second = await load(s.domain, 1500, 4);
@@ -51,7 +45,7 @@ describe("scaling on real traffic", () => {
 
   it("scale-in drains: the victim gets no new requests, none is cut; idle → standby → the next request wakes it", async () => {
     const rps = { name: "rps", metric: "reqs_per_sec", adjustment_type: "change", steps: [{ upper_bound: 4, adjustment: -1 }, { lower_bound: 4, upper_bound: 10, adjustment: 0 }, { lower_bound: 10, adjustment: 1 }] };
-    const s = await service(gw, "drain", { bootMs: 200, autoscale: { min_size: 0, max_size: 2, warmup_time_ms: 500, cooldown_time_ms: 3000, policies: [rps] } });
+    const s = await service(suite.gw, "drain", { bootMs: 200, autoscale: { min_size: 0, max_size: 2, warmup_time_ms: 500, cooldown_time_ms: 3000, policies: [rps] } });
     fleets.push(s.fleet);
     const high = await load(s.domain, 3000, 4);
     assert.ok(high.every((a) => a.status === 200));
@@ -66,9 +60,9 @@ describe("scaling on real traffic", () => {
     const lateOnVictim = s.fleet.log.filter((l) => l.address === victim && l.at > terminated[0].at);
     assert.deepEqual(lateOnVictim, [], "nothing reached the victim after its termination");
     // No traffic for cooldown_time_ms: the group goes to standby…
-    await until("standby", async () => (await members(gw, s.token, s.group)).every((m) => m.machineState === "TERMINATED"), 20_000);
+    await until("standby", async () => (await members(suite.gw, s.token, s.group)).every((m) => m.machineState === "TERMINATED"), 20_000);
     // …and the next request wakes it.
-    const woke = await hit(gw, s.domain, "/wake");
+    const woke = await hit(suite.gw, s.domain, "/wake");
     assert.equal(woke.status, 200, woke.text);
     assert.ok(Number(woke.headers["scalegate-cold-start"]) >= s.fleet.bootMs);
   });

@@ -10,10 +10,25 @@
 import { createServer } from "node:http";
 import { request as httpRequest } from "node:http";
 import { createHash } from "node:crypto";
-import { freePort, unique } from "../clients/harness/gateway.mjs";
+import { after, before } from "node:test";
+import { freePort, unique, useGateway } from "../clients/harness/gateway.mjs";
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export { sleep, unique };
+
+/**
+ * The file's gateway (wrangler dev: started before its tests, stopped after them) and the fleets
+ * its tests start (closed after them): use `suite.gw`, and `suite.fleets.push(s.fleet)`.
+ */
+export function suiteGateway() {
+  const suite = { gw: null, fleets: [] };
+  before(async () => (suite.gw = await useGateway()));
+  after(async () => {
+    for (const f of suite.fleets) await f.close();
+    await suite.gw?.stop();
+  });
+  return suite;
+}
 
 /** JSON call to the API (setup and inspection, not what is under test). */
 export async function api(gw, token, method, path, body) {
