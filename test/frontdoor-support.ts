@@ -5,6 +5,7 @@
 import { SELF, env } from "cloudflare:test";
 import { expect } from "vitest";
 import { call, readAnswer, tenantToken, type Call } from "./helpers";
+import { waitFor } from "./webhook-support";
 
 let n = 0;
 export const uniq = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${++n}`;
@@ -14,15 +15,8 @@ export async function door(host: string, path = "/", init: RequestInit = {}): Pr
   return readAnswer(await SELF.fetch(`http://${host}${path}`, init));
 }
 
-export async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** Polls `probe` until it gives something (the webhook suites' `waitFor`, with a longer default). */
+export const until = <T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 10_000): Promise<T> => waitFor(what, probe, timeoutMs);
 
 export interface Service {
   tenant: string;
