@@ -34,7 +34,8 @@
 // BENCH_DESIRED (desired size of the pool, default 2), BENCH_ROUNDS (default 1: repeat the whole
 // sequence N times and report per-route medians; useful on a shared, noisy machine),
 // BENCH_PORT (default: a free port), BENCH_LAUNCHES (POST /pool/size → machine.launch samples per
-// round, default 40), BENCH_ONLY (comma-separated route names: only those and healthz).
+// round, default 40), BENCH_ONLY (comma-separated route names: only those and healthz), BENCH_PROFILE
+// (route names: a CPU profile of the Worker while each is measured, .bench/<name>.cpuprofile).
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -43,6 +44,7 @@ import { createServer } from "node:net";
 import { performance } from "node:perf_hooks";
 import os from "node:os";
 import autocannon from "autocannon";
+import { startProfile, summarizeProfile } from "./bench-profile.mjs";
 import { benchWeek } from "./replay.mjs";
 
 const HOST = "127.0.0.1";
@@ -361,22 +363,29 @@ async function main() {
   const admin = `bench-admin-${randomBytes(16).toString("hex")}`;
   const base = `http://${HOST}:${port}`;
   const log = createWriteStream(LOG);
-  console.log(`starting wrangler dev ${version} on ${base} (log: ${LOG}) ...`);
+  // BENCH_SERVER=cli: the `wrangler dev` command itself, with its DevTools inspector attached;
+  // the default starts the same dev runtime through wrangler's API with the inspector off (its
+  // per-subrequest relay is a dev-tool cost, not ours: scripts/bench-dev.mjs, docs/benchmarks.md).
+  const profiling = (process.env.BENCH_PROFILE ?? "") !== "";
+  const server = process.env.BENCH_SERVER === "cli" ? "cli" : "api";
+  console.log(`starting wrangler ${version} dev (${server === "cli" ? "the wrangler dev command" : `unstable_startWorker, inspector ${profiling ? "on" : "off"}`}) on ${base} (log: ${LOG}) ...`);
   dev = spawn(
-    WRANGLER,
-    [
-      "dev",
-      "--ip", HOST,
-      "--port", String(port),
-      "--inspector-ip", HOST,
-      "--inspector-port", String(inspectorPort),
-      "--persist-to", STATE,
-      "--var", `ADMIN_TOKEN:${admin}`,
-      "--show-interactive-dev-session=false",
-      // Per-request log lines would cost CPU on the machine being measured; warnings still show.
-      "--log-level", "warn",
-    ],
-    { env, detached: true, stdio: ["ignore", "pipe", "pipe"] },
+    server === "cli" ? WRANGLER : process.execPath,
+    server === "cli"
+      ? [
+          "dev",
+          "--ip", HOST,
+          "--port", String(port),
+          "--inspector-ip", HOST,
+          "--inspector-port", String(inspectorPort),
+          "--persist-to", STATE,
+          "--var", `ADMIN_TOKEN:${admin}`,
+          "--show-interactive-dev-session=false",
+          // Per-request log lines would cost CPU on the machine being measured; warnings still show.
+          "--log-level", "warn",
+        ]
+      : ["scripts/bench-dev.mjs", String(port), STATE, profiling ? String(inspectorPort) : "off"],
+    { env: { ...env, ADMIN_TOKEN: admin }, detached: true, stdio: ["ignore", "pipe", "pipe"] },
   );
   dev.stdout.pipe(log);
   dev.stderr.pipe(log);
@@ -530,7 +539,13 @@ async function main() {
       const opts = { url: r.url ?? base + r.path, method: r.method, headers: r.headers, body: r.body, connections, pipelining: 1, timeout: 10, ...(r.idReplacement ? { idReplacement: true } : {}) };
       if (i === 0 && warmup > 0) await run({ ...opts, duration: warmup });
       process.stdout.write(`    ${label(r)} ... `);
+      const profiler = (process.env.BENCH_PROFILE ?? "").split(",").includes(r.name) ? await startProfile(inspectorPort) : null;
       const out = summarize(r.name, r.method, r.path, await run({ ...opts, duration }));
+      if (profiler) {
+        const profile = await profiler.stop();
+        writeFileSync(`${DIR}/${r.name}.cpuprofile`, JSON.stringify(profile));
+        writeFileSync(`${DIR}/${r.name}.profile.txt`, summarizeProfile(profile, 60).join("\n") + "\n");
+      }
       console.log(`${fmt(out.requests_per_s, 0)} req/s, p50 ${fmt(out.latency_ms.p50)} ms`);
       round.push(out);
     }

@@ -334,12 +334,16 @@ describe("a record updated before it is flushed lands with its latest version", 
       seq: 1_000_000,
       version,
     });
-    const put = (r: OperationRecord) =>
-      runInDurableObject(stub, (_i, s) => {
+    // Written behind the running object's back (as a stale copy would be), then the object is
+    // restarted: an instance knows its outbox from what it wrote itself and what it loaded.
+    const put = async (r: OperationRecord) => {
+      await runInDurableObject(stub, (_i, s) => {
         new Outbox(s.storage).put({ kind: "operation", record: r });
         new Timers(s.storage).set("outbox-flush", Date.now() + SECOND);
         return s.storage.setAlarm(Date.now() + SECOND);
       });
+      await evictDurableObject(stub);
+    };
     const d1Row = () => env.DB.prepare(`SELECT status, version, result FROM operations WHERE id = ?`).bind(record(1, "running").id).all();
 
     await ledgerDown();

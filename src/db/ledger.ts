@@ -3,29 +3,40 @@
 // id, an action's records). Upserts are keyed by id and only move forward (by version), so a
 // retried push never writes a record twice nor rolls a newer one back.
 import { and, desc, eq, sql } from "drizzle-orm";
-import type { BatchItem } from "drizzle-orm/batch";
 import type { OperationRecord } from "../domain/operations";
-import { d1Db, type D1Db } from "./client";
+import { d1Db } from "./client";
 import * as schema from "./schema";
+import { bindUpsert, upsertOf } from "./upsert";
 
-export function operationStatement(db: D1Db, r: OperationRecord): BatchItem<"sqlite"> {
-  return db
-    .insert(schema.operations)
-    .values(r)
-    .onConflictDoUpdate({
-      target: schema.operations.id,
-      set: {
-        status: r.status,
-        result: r.result,
-        reasonCode: r.reasonCode,
-        reasonMessage: r.reasonMessage,
-        updatedAt: r.updatedAt,
-        completedAt: r.completedAt,
-        version: r.version,
-      },
-      setWhere: sql`excluded.version > ${schema.operations.version}`,
-    });
-}
+const operationUpsert = upsertOf<OperationRecord>({
+  table: "operations",
+  columns: {
+    id: "id",
+    tenantId: "tenant_id",
+    targetKind: "target_kind",
+    targetId: "target_id",
+    dialect: "dialect",
+    type: "type",
+    status: "status",
+    idempotencyKey: "idempotency_key",
+    actionId: "action_id",
+    request: "request",
+    result: "result",
+    cause: "cause",
+    reasonCode: "reason_code",
+    reasonMessage: "reason_message",
+    createdAt: "created_at",
+    updatedAt: "updated_at",
+    completedAt: "completed_at",
+    seq: "seq",
+    version: "version",
+  },
+  conflict: ["id"],
+  update: ["status", "result", "reasonCode", "reasonMessage", "updatedAt", "completedAt", "version"],
+});
+
+/** The upsert of one record pushed from an outbox (./upsert.ts). */
+export const operationStatement = (d1: D1Database, r: OperationRecord): D1PreparedStatement => bindUpsert(d1, operationUpsert, r);
 
 export const toRecord = (row: typeof schema.operations.$inferSelect) => row as OperationRecord;
 

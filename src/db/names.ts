@@ -1,25 +1,7 @@
 // Names that must be unique, claimed atomically in D1 (issue 10): an instance name per tenant is
 // taken by one INSERT whose primary key is the lock, not by a check followed by an insert, so two
 // concurrent creations in two groups cannot both pass. The claim is that one D1 round trip of a
-// creation. Table `instance_names` (migrations/0006_instance_names.sql), raw SQL (and one drizzle statement for outbox batches).
-import { and, eq, isNull } from "drizzle-orm";
-import type { BatchItem } from "drizzle-orm/batch";
-import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
-import type { DrizzleD1Database } from "drizzle-orm/d1";
-
-/**
- * The claims table, declared here for the release statement of outbox batches only (not in
- * ./schema.ts: the migration is written by hand, see its header).
- */
-const instanceNames = sqliteTable("instance_names", {
-  tenantId: text("tenant_id").notNull(),
-  name: text("name").notNull(),
-  uuid: text("uuid").notNull(),
-  groupName: text("group_name").notNull(),
-  claimedAt: integer("claimed_at").notNull(),
-  releasedAt: integer("released_at"),
-});
-
+// creation. Table `instance_names` (migrations/0006_instance_names.sql), raw SQL.
 /**
  * A claim nobody turned into an instance (the Worker died between the claim and the group's
  * command) is taken over after this long, when no registry row names its uuid.
@@ -74,6 +56,5 @@ export async function dropRefusedClaim(d1: D1Database, uuid: string): Promise<vo
 }
 
 /** The same release inside an outbox batch: an instance's deletion reaching D1 frees its name. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any schema: the table is declared above
-export const releaseStatement = (db: DrizzleD1Database<any>, uuid: string, now: number): BatchItem<"sqlite"> =>
-  db.update(instanceNames).set({ releasedAt: now }).where(and(eq(instanceNames.uuid, uuid), isNull(instanceNames.releasedAt)));
+export const releaseStatement = (d1: D1Database, uuid: string, now: number): D1PreparedStatement =>
+  d1.prepare(`UPDATE instance_names SET released_at = ?2 WHERE uuid = ?1 AND released_at IS NULL`).bind(uuid, now);

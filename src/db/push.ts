@@ -1,8 +1,7 @@
 // What an object's outbox holds and how it reaches D1: ledger records and registry rows, written
-// in D1 batches (each batch one implicit transaction; D1 has no interactive transactions).
-import type { BatchItem } from "drizzle-orm/batch";
+// in D1 batches (each batch one implicit transaction; D1 has no interactive transactions) of plain
+// prepared statements (./upsert.ts).
 import type { OperationRecord } from "../domain/operations";
-import { d1Db } from "./client";
 import { operationStatement } from "./ledger";
 import { releaseStatement } from "./names";
 import { groupStatement, hookStatement, instanceStatement, type GroupRegistryRow, type HookRow, type InstanceRegistryRow } from "./registry";
@@ -21,25 +20,24 @@ export const outboxKey = (e: OutboxEntry) =>
 
 /** Writes entries in D1 batches of 50 statements. */
 export async function pushEntries(d1: D1Database, entries: OutboxEntry[]): Promise<void> {
-  const db = d1Db(d1);
   const CHUNK = 50;
   for (let i = 0; i < entries.length; i += CHUNK) {
-    const stmts = entries.slice(i, i + CHUNK).flatMap((e): BatchItem<"sqlite">[] => {
+    const stmts = entries.slice(i, i + CHUNK).flatMap((e): D1PreparedStatement[] => {
       switch (e.kind) {
         case "action":
           return []; // not a D1 row: the kernel sends it to the action's object
         case "operation":
-          return [operationStatement(db, e.record)];
+          return [operationStatement(d1, e.record)];
         case "group":
-          return [groupStatement(db, e.row)];
+          return [groupStatement(d1, e.row)];
         case "instance":
           // A deleted instance's name is free again, however it was deleted (./names.ts).
-          return e.row.deletedAt === null ? [instanceStatement(db, e.row)] : [instanceStatement(db, e.row), releaseStatement(db, e.row.uuid, e.row.deletedAt)];
+          return e.row.deletedAt === null ? [instanceStatement(d1, e.row)] : [instanceStatement(d1, e.row), releaseStatement(d1, e.row.uuid, e.row.deletedAt)];
         case "hook":
-          return [hookStatement(db, e.row)];
+          return [hookStatement(d1, e.row)];
       }
     });
     if (stmts.length === 0) continue;
-    await db.batch(stmts as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+    await d1.batch(stmts);
   }
 }

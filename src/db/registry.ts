@@ -3,9 +3,9 @@
 // outbox (./push.ts) with a version from the object's sequence, and the upsert only moves forward,
 // so a late retry never brings back an older row (a deleted hook, a renamed instance).
 import { and, desc, eq, sql } from "drizzle-orm";
-import type { BatchItem } from "drizzle-orm/batch";
-import { d1Db, type D1Db } from "./client";
+import { d1Db } from "./client";
 import * as schema from "./schema";
+import { bindUpsert, upsertOf } from "./upsert";
 
 export interface GroupRegistryRow {
   tenantId: string;
@@ -21,38 +21,44 @@ export interface GroupRegistryRow {
 export type InstanceRegistryRow = typeof schema.instances.$inferSelect;
 export type HookRow = typeof schema.hooks.$inferSelect;
 
-export function groupStatement(db: D1Db, r: GroupRegistryRow): BatchItem<"sqlite"> {
-  return db
-    .insert(schema.groups)
-    .values(r)
-    .onConflictDoUpdate({
-      target: [schema.groups.tenantId, schema.groups.name],
-      set: { uuid: r.uuid, providerType: r.providerType, createdAt: r.createdAt, updatedAt: r.updatedAt, deletedAt: r.deletedAt, version: r.version },
-      setWhere: sql`excluded.version > ${schema.groups.version}`,
-    });
-}
+const groupUpsert = upsertOf<GroupRegistryRow>({
+  table: "groups",
+  columns: { tenantId: "tenant_id", name: "name", uuid: "uuid", providerType: "provider_type", createdAt: "created_at", updatedAt: "updated_at", deletedAt: "deleted_at", version: "version" },
+  conflict: ["tenantId", "name"],
+  update: ["uuid", "providerType", "createdAt", "updatedAt", "deletedAt", "version"],
+});
 
-export function instanceStatement(db: D1Db, r: InstanceRegistryRow): BatchItem<"sqlite"> {
-  return db
-    .insert(schema.instances)
-    .values(r)
-    .onConflictDoUpdate({
-      target: schema.instances.uuid,
-      set: { name: r.name, groupName: r.groupName, updatedAt: r.updatedAt, deletedAt: r.deletedAt, version: r.version },
-      setWhere: sql`excluded.version > ${schema.instances.version}`,
-    });
-}
+const instanceUpsert = upsertOf<InstanceRegistryRow>({
+  table: "instances",
+  columns: { uuid: "uuid", tenantId: "tenant_id", name: "name", groupName: "group_name", createdAt: "created_at", updatedAt: "updated_at", deletedAt: "deleted_at", version: "version" },
+  conflict: ["uuid"],
+  update: ["name", "groupName", "updatedAt", "deletedAt", "version"],
+});
 
-export function hookStatement(db: D1Db, r: HookRow): BatchItem<"sqlite"> {
-  return db
-    .insert(schema.hooks)
-    .values(r)
-    .onConflictDoUpdate({
-      target: schema.hooks.id,
-      set: { name: r.name, action: r.action, resolved: r.resolved, minIntervalSeconds: r.minIntervalSeconds, updatedAt: r.updatedAt, deletedAt: r.deletedAt, version: r.version },
-      setWhere: sql`excluded.version > ${schema.hooks.version}`,
-    });
-}
+const hookUpsert = upsertOf<HookRow>({
+  table: "hooks",
+  columns: {
+    id: "id",
+    tenantId: "tenant_id",
+    groupName: "group_name",
+    name: "name",
+    format: "format",
+    action: "action",
+    resolved: "resolved",
+    minIntervalSeconds: "min_interval_seconds",
+    createdAt: "created_at",
+    updatedAt: "updated_at",
+    deletedAt: "deleted_at",
+    version: "version",
+  },
+  conflict: ["id"],
+  update: ["name", "action", "resolved", "minIntervalSeconds", "updatedAt", "deletedAt", "version"],
+});
+
+/** The upserts of registry rows pushed from an outbox (./upsert.ts). */
+export const groupStatement = (d1: D1Database, r: GroupRegistryRow): D1PreparedStatement => bindUpsert(d1, groupUpsert, r);
+export const instanceStatement = (d1: D1Database, r: InstanceRegistryRow): D1PreparedStatement => bindUpsert(d1, instanceUpsert, r);
+export const hookStatement = (d1: D1Database, r: HookRow): D1PreparedStatement => bindUpsert(d1, hookUpsert, r);
 
 export async function listGroups(d1: D1Database, tenantId: string) {
   return d1Db(d1)

@@ -58,6 +58,16 @@ export class Deliveries {
     private readonly store: GroupStore,
   ) {}
 
+  /** One storage transaction; a rolled-back one leaves the outbox's counts unknown (./outbox.ts). */
+  #commit(fn: () => void): void {
+    try {
+      this.storage.transactionSync(fn);
+    } catch (err) {
+      this.outbox.forgetCounts();
+      throw err;
+    }
+  }
+
   /** Stores one event (inside the caller's transaction) and makes the alarm send it at once. */
   enqueue(d: { id: string; seq: number; type: string; body: string; target: DeliveryTarget; op: OperationRecord; now: number }): void {
     this.storage.sql.exec(
@@ -125,7 +135,7 @@ export class Deliveries {
       completedAt: final ? now : null,
       version: prior.version + 1,
     };
-    this.storage.transactionSync(() => {
+    this.#commit(() => {
       if (final) this.storage.sql.exec(`DELETE FROM deliveries WHERE id = ?`, row.id);
       else {
         this.storage.sql.exec(`UPDATE deliveries SET attempts = ?, next_at = ?, op = ? WHERE id = ?`, JSON.stringify(attempts), nextAt, JSON.stringify(record), row.id);

@@ -55,7 +55,8 @@ export class IdempotencyStore {
 
   /**
    * Stores the answer of a claimed request (inside the storage transaction of its change) and ends
-   * the claim; returns when the oldest record expires (for the expiry timer), null when nothing is stored.
+   * the claim; returns when this record expires (the caller keeps the expiry timer at the earliest
+   * of its due time and this one), null when nothing is stored.
    */
   complete(claim: Claim, response: unknown, now: number): number | null {
     this.#inFlight.delete(claim.scope);
@@ -67,7 +68,7 @@ export class IdempotencyStore {
       JSON.stringify(response),
       now + IDEMPOTENCY_RETENTION_MS,
     );
-    return this.nextExpiry();
+    return now + IDEMPOTENCY_RETENTION_MS;
   }
 
   /** Ends a claim without an answer (the request failed or was refused): a retry runs again. */

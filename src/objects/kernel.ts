@@ -13,6 +13,7 @@ import { OUTBOX_SAFETY_MS, Outbox, outboxBackoffMs, type PendingEntry } from "./
 import { migrate } from "./schema";
 import { GroupStore } from "./store";
 import { Timers, type Timer, type TimerKind } from "./timers";
+import { PushLane } from "./push-lane";
 import { GroupTx } from "./tx";
 
 /** Sends records to the objects of their actions, one call per action (ActionObject.indexOperations). */
@@ -21,7 +22,9 @@ async function indexInActions(env: Env, entries: OutboxEntry[]): Promise<void> {
   for (const e of entries) {
     if (e.kind !== "action" || !e.record.actionId) continue;
     const name = objectName(e.record.tenantId, "action", e.record.actionId);
-    byAction.set(name, [...(byAction.get(name) ?? []), e.record]);
+    const list = byAction.get(name);
+    if (list) list.push(e.record);
+    else byAction.set(name, [e.record]);
   }
   await Promise.all(
     [...byAction].map(async ([name, records]) => {
@@ -91,14 +94,29 @@ export class ObjectKernel {
   readonly deliveries: Deliveries;
   readonly #handlers: Partial<TimerHandlers>;
   readonly #missing: KernelOptions["missing"];
-  /** Pushes in flight to action objects (the index of an action's operations): awaited by commands. */
-  readonly #indexPushes = new Set<Promise<void>>();
   #flushFailures = 0;
-  /** A D1 push is in flight; `#d1Next`: callers waiting for the one after it. */
-  #d1InFlight = false;
-  #d1Next: { promise: Promise<void>; resolve: () => void } | null = null;
-  /** Which revision of each action entry (by key) a push in flight carries. */
-  readonly #sending = new Map<string, number>();
+  /** D1: the queryable history and the registries. */
+  readonly #d1 = new PushLane(
+    () => {
+      const batch = this.outbox.pending("d1");
+      if (batch.length === 0) return null;
+      return this.#pushed(batch, () => pushEntries(this.env.DB, batch.map((p) => p.entry))).then((ok) => {
+        // In D1 now, where the console reads: tell its live feed (fire-and-forget, never awaited).
+        if (ok) publishChange(this.env, this.store, pushedTypes(batch));
+        return ok;
+      });
+    },
+    () => this.#clearIdleTimer(),
+  );
+  /** The action objects: the index of an action's operations (a Quilt write waits for it). */
+  readonly #actions = new PushLane(
+    () => {
+      const batch = this.outbox.pending("actions");
+      if (batch.length === 0) return null;
+      return this.#pushed(batch, () => indexInActions(this.env, batch.map((p) => p.entry)));
+    },
+    () => this.#clearIdleTimer(),
+  );
 
   constructor(
     private readonly state: DurableObjectState,
@@ -136,6 +154,7 @@ export class ObjectKernel {
       out = this.state.storage.transactionSync(fn);
     } catch (err) {
       this.store.load();
+      this.outbox.forgetCounts();
       throw err;
     }
     void this.timers.arm(Date.now());
@@ -239,10 +258,12 @@ export class ObjectKernel {
    */
   #pushAfterAnswer(awaitsInstanceRows: boolean): Promise<void> {
     const registry = this.outbox.hasAny(awaitsInstanceRows ? ["group", "hook", "instance"] : ["group", "hook"]);
-    const push = this.flush();
-    if (registry) return push;
-    void push;
-    return this.#indexPushes.size > 0 ? Promise.all([...this.#indexPushes]).then(() => undefined) : Promise.resolve();
+    const indexed = this.outbox.hasAny(["action"]);
+    const d1 = this.#d1.push();
+    const actions = this.#actions.push();
+    if (registry) return Promise.all([d1, actions]).then(() => undefined);
+    void d1;
+    return indexed ? actions : Promise.resolve();
   }
 
   /**
@@ -292,59 +313,12 @@ export class ObjectKernel {
 
   /**
    * Pushes the outbox and resolves when what was pending at the call has been handed over (or has
-   * failed: the outbox timer then retries with backoff).
-   * - To D1: one push in flight at a time, a group commit — what is committed while a push is in
-   *   flight goes in one batch after it. Nothing on a hot request path waits for D1 any more, so
-   *   under load one batch carries many records instead of one D1 round trip (and one
-   *   acknowledgement commit) per command (issue 10; docs/benchmarks.md).
-   * - To action objects (the index of an action's operations): dispatched at once, except the
-   *   revisions a push in flight already carries; a Quilt write waits for these.
+   * failed: the outbox timer then retries with backoff): to D1, and to the action objects (the
+   * index of an action's operations), each a lane with one push in flight (./push-lane.ts).
+   * Nothing on a hot request path waits for D1; a Quilt write waits for its action's index.
    */
   flush(): Promise<void> {
-    return Promise.all([this.#flushActions(), this.#flushD1()]).then(() => undefined);
-  }
-
-  #flushD1(): Promise<void> {
-    if (this.#d1InFlight) {
-      if (!this.#d1Next) {
-        let resolve!: () => void;
-        const promise = new Promise<void>((r) => (resolve = r));
-        this.#d1Next = { promise, resolve };
-      }
-      return this.#d1Next.promise;
-    }
-    const batch = this.outbox.pending("d1");
-    if (batch.length === 0) {
-      this.#clearIdleTimer();
-      return Promise.resolve();
-    }
-    const run = this.#pushed(batch, () => pushEntries(this.env.DB, batch.map((p) => p.entry))).then((ok) => {
-      // In D1 now, where the console reads: tell its live feed (fire-and-forget, never awaited).
-      if (ok) publishChange(this.env, this.store, pushedTypes(batch));
-      this.#d1InFlight = false;
-      const next = this.#d1Next;
-      this.#d1Next = null;
-      // After a failure the outbox timer's backoff retries; those waiting are released now.
-      if (next) (ok ? this.#flushD1() : Promise.resolve()).then(next.resolve);
-      else this.#clearIdleTimer();
-    });
-    this.#d1InFlight = true;
-    return run;
-  }
-
-  #flushActions(): Promise<void> {
-    const slot = (p: PendingEntry) => p.key;
-    const batch = this.outbox.pending("actions").filter((p) => this.#sending.get(slot(p)) !== p.rev);
-    if (batch.length > 0) {
-      for (const p of batch) this.#sending.set(slot(p), p.rev);
-      const push: Promise<void> = this.#pushed(batch, () => indexInActions(this.env, batch.map((p) => p.entry))).then(() => {
-        for (const p of batch) if (this.#sending.get(slot(p)) === p.rev) this.#sending.delete(slot(p));
-        this.#indexPushes.delete(push);
-        this.#clearIdleTimer();
-      });
-      this.#indexPushes.add(push);
-    }
-    return Promise.all([...this.#indexPushes]).then(() => undefined);
+    return Promise.all([this.#actions.push(), this.#d1.push()]).then(() => undefined);
   }
 
   /** Runs one push; acknowledges what it carried, or backs the outbox timer off. */

@@ -21,7 +21,33 @@ export interface PendingEntry {
 }
 
 export class Outbox {
+  /**
+   * How many entries of each kind wait, as this instance knows it (null: not known, read from
+   * storage at the next question). Asked after every command and push (size, hasAny, pending), so
+   * kept in memory instead of a COUNT per question (docs/benchmarks.md run H); forgotten when a
+   * transaction that wrote here rolled back (`forgetCounts`).
+   */
+  #counts: Map<string, number> | null = null;
+
   constructor(private readonly storage: DurableObjectStorage) {}
+
+  #known(): Map<string, number> {
+    if (!this.#counts) {
+      const rows = this.storage.sql.exec<{ kind: string; n: number }>(`SELECT kind, COUNT(*) AS n FROM outbox GROUP BY kind`).toArray();
+      this.#counts = new Map(rows.map((r) => [r.kind, r.n]));
+    }
+    return this.#counts;
+  }
+
+  /** A transaction rolled back: what this instance counted may be wrong. */
+  forgetCounts(): void {
+    this.#counts = null;
+  }
+
+  #count(kinds: string[]): number {
+    const c = this.#known();
+    return kinds.reduce((n, k) => n + (c.get(k) ?? 0), 0);
+  }
 
   /**
    * Adds or replaces the entry for (kind, key): only the newest version of a record is pushed. A
@@ -35,17 +61,23 @@ export class Outbox {
 
   #put(entry: OutboxEntry): void {
     const key = outboxKey(entry);
-    this.storage.sql.exec(
-      `INSERT INTO outbox (kind, key, rev, payload) VALUES (?, ?, 1, ?)
-       ON CONFLICT(kind, key) DO UPDATE SET rev = outbox.rev + 1, payload = excluded.payload`,
-      entry.kind,
-      key,
-      JSON.stringify(entry),
-    );
+    const counts = this.#known();
+    const { rev } = this.storage.sql
+      .exec<{ rev: number }>(
+        `INSERT INTO outbox (kind, key, rev, payload) VALUES (?, ?, 1, ?)
+         ON CONFLICT(kind, key) DO UPDATE SET rev = outbox.rev + 1, payload = excluded.payload RETURNING rev`,
+        entry.kind,
+        key,
+        JSON.stringify(entry),
+      )
+      .one();
+    if (rev === 1) counts.set(entry.kind, (counts.get(entry.kind) ?? 0) + 1);
   }
 
   /** What waits, oldest first; `to`: only what goes to D1, or only the copies for action objects. */
   pending(to?: "d1" | "actions"): PendingEntry[] {
+    const n = to === "actions" ? this.#count(["action"]) : to === "d1" ? this.size() - this.#count(["action"]) : this.size();
+    if (n === 0) return [];
     const where = to === "d1" ? ` WHERE kind <> 'action'` : to === "actions" ? ` WHERE kind = 'action'` : "";
     return this.storage.sql
       .exec<Row & Record<string, SqlStorageValue>>(`SELECT kind, key, rev, payload FROM outbox${where} ORDER BY rowid`)
@@ -55,8 +87,7 @@ export class Outbox {
 
   /** Whether an entry of one of these kinds waits (no payload parsed: asked after every command). */
   hasAny(kinds: OutboxEntry["kind"][]): boolean {
-    if (kinds.length === 0) return false;
-    return this.storage.sql.exec(`SELECT 1 FROM outbox WHERE kind IN (${kinds.map(() => "?").join(", ")}) LIMIT 1`, ...kinds).toArray().length > 0;
+    return this.#count(kinds) > 0;
   }
 
   /** Operation records not yet in D1 (the read fallback for just-written history). */
@@ -66,13 +97,25 @@ export class Outbox {
 
   /** One record not yet acknowledged by D1, by id. */
   pendingOperation(id: string): OperationRecord | null {
+    if (this.#count(["operation"]) === 0) return null;
     const row = this.storage.sql.exec<{ payload: string }>(`SELECT payload FROM outbox WHERE kind = 'operation' AND key = ?`, id).toArray()[0];
     return row ? (JSON.parse(row.payload) as { record: OperationRecord }).record : null;
   }
 
   /** Drops what was pushed, unless a newer revision was written while the push was in flight. */
   acknowledge(sent: PendingEntry[]): void {
-    for (const s of sent) this.storage.sql.exec(`DELETE FROM outbox WHERE kind = ? AND key = ? AND rev = ?`, s.kind, s.key, s.rev);
+    const counts = this.#known();
+    // One statement per 33 entries (3 bound values each; at most 100 per statement).
+    for (let i = 0; i < sent.length; i += 33) {
+      const chunk = sent.slice(i, i + 33);
+      const gone = this.storage.sql
+        .exec<{ kind: string }>(
+          `DELETE FROM outbox WHERE (kind, key, rev) IN (VALUES ${chunk.map(() => "(?, ?, ?)").join(", ")}) RETURNING kind`,
+          ...chunk.flatMap((s) => [s.kind, s.key, s.rev]),
+        )
+        .toArray();
+      for (const { kind } of gone) counts.set(kind, (counts.get(kind) ?? 0) - 1);
+    }
   }
 
   /** Whether the entry (kind, key) still waits for D1. */
@@ -81,7 +124,9 @@ export class Outbox {
   }
 
   size(): number {
-    return this.storage.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM outbox`).one().n;
+    let n = 0;
+    for (const c of this.#known().values()) n += c;
+    return n;
   }
 }
 

@@ -88,6 +88,16 @@ export const MIGRATIONS: Migration[] = [
       sql.exec(`CREATE TABLE IF NOT EXISTS action_ops (id TEXT PRIMARY KEY, created_at INTEGER NOT NULL, seq INTEGER NOT NULL, version INTEGER NOT NULL, record TEXT NOT NULL)`);
     },
   },
+  {
+    version: 5,
+    what: "indexes on the due times the hot paths ask for (the earliest timer, the next idempotency expiry, expired hook records): no table scan per command",
+    up(sql) {
+      sql.exec(`CREATE INDEX IF NOT EXISTS timers_due ON timers (due_ms)`);
+      sql.exec(`CREATE INDEX IF NOT EXISTS idempotency_expires ON idempotency (expires_at)`);
+      sql.exec(`CREATE INDEX IF NOT EXISTS hook_seen_expires ON hook_seen (expires_at)`);
+      sql.exec(`CREATE INDEX IF NOT EXISTS hook_dedup_expires ON hook_dedup (expires_at)`);
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

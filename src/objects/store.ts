@@ -12,6 +12,13 @@ export class GroupStore {
    */
   readonly #life = crypto.randomUUID();
   #changes = 0;
+  /**
+   * The JSON text of documents read or written in this life (null: known absent), so the owner
+   * document every command and every console event reads costs no SQL after the first (issue 10,
+   * docs/benchmarks.md run H). Text, not objects: a caller may change what getDoc gave it.
+   * Cleared by load(), which runs after a rolled-back transaction.
+   */
+  readonly #docs = new Map<string, string | null>();
   get revision(): string {
     return `${this.#life}.${this.#changes}`;
   }
@@ -33,6 +40,7 @@ export class GroupStore {
 
   load(): void {
     this.#changes++;
+    this.#docs.clear();
     const g = this.storage.sql.exec<{ value: string }>(`SELECT value FROM kv WHERE key = 'group'`).toArray()[0];
     this.group = g ? (JSON.parse(g.value) as GroupState) : null;
     this.machines = new Map(
@@ -71,16 +79,23 @@ export class GroupStore {
 
   /** A JSON document of this object besides the group (a Quilt container or workload, undo marks). */
   getDoc<T>(key: string): T | null {
-    const row = this.storage.sql.exec<{ value: string }>(`SELECT value FROM kv WHERE key = ?`, `doc:${key}`).toArray()[0];
-    return row ? (JSON.parse(row.value) as T) : null;
+    let text = this.#docs.get(key);
+    if (text === undefined) {
+      text = this.storage.sql.exec<{ value: string }>(`SELECT value FROM kv WHERE key = ?`, `doc:${key}`).toArray()[0]?.value ?? null;
+      this.#docs.set(key, text);
+    }
+    return text === null ? null : (JSON.parse(text) as T);
   }
 
   putDoc(key: string, value: unknown): void {
-    this.storage.sql.exec(`INSERT OR REPLACE INTO kv (key, value) VALUES (?, ?)`, `doc:${key}`, JSON.stringify(value));
+    const text = JSON.stringify(value);
+    this.storage.sql.exec(`INSERT OR REPLACE INTO kv (key, value) VALUES (?, ?)`, `doc:${key}`, text);
+    this.#docs.set(key, text);
   }
 
   dropDoc(key: string): void {
     this.storage.sql.exec(`DELETE FROM kv WHERE key = ?`, `doc:${key}`);
+    this.#docs.set(key, null);
   }
 
   /** Next value of the object's sequence (operation order, registry versions); survives deletion. */
