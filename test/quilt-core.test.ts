@@ -1,7 +1,7 @@
 // The Quilt targets and the rollback coordinator on the Durable Objects, called through RPC
 // (the HTTP routes have their own tests): before/after records, cutover on the timer, rollback
 // across targets newest first, conflicts, force, twice, one operation, idempotent replay.
-import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { objectName, type CommandContext, type TargetKind } from "../src/domain/operations";
 import { client, objectStub, tenantToken } from "./helpers";
@@ -43,6 +43,8 @@ describe("Quilt targets", () => {
       doc.binding.cutover_at = 1;
       s.storage.sql.exec(`UPDATE kv SET value = ? WHERE key = 'doc:workload'`, JSON.stringify(doc));
     });
+    // Changed behind the running object's back: restart it, so that it reads what storage holds.
+    await evictDurableObject(w);
     await runDurableObjectAlarm(w);
     await runDurableObjectAlarm(w); // at-least-once: a second run swaps nothing
     const after = await w.getWorkload();
