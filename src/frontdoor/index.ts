@@ -200,7 +200,7 @@ async function proxy(request: Request, ctx: ExecutionContext, v: GroupView, stub
   const timeoutMs = v.view.settings.upstreamTimeoutMs;
   const send = (m: FrontDoorMember) => {
     const end = inFlight(m);
-    return forward(request, { address: m.address!, port }, scheme, timeoutMs, () => (end(), release()), (p) => ctx.waitUntil(p));
+    return forward(request, { address: m.address!, port }, scheme, timeoutMs, () => (end(), release()), (p) => ctx.waitUntil(p), v.view.settings.maxConcurrency !== null);
   };
   let res = await send(member);
   if (!res.ok && res.kind === "refused" && (request.method === "GET" || request.method === "HEAD")) {

@@ -56,11 +56,37 @@ const SMALL_BODY_BYTES = 64 * 1024;
 const hostPart = (address: string) => (address.includes(":") ? `[${address}]` : address);
 
 /**
+ * Whether the request's time in flight lasts until the answer's body has been passed on, rather
+ * than ending with its head. Watching a body means piping it through a stream of ours, which on
+ * a short answer costs more than the rest of the proxying (docs/benchmarks.md, run H: 0.47 of
+ * `/healthz` watched, 0.65 passed on natively). So only what can last is watched: an answer
+ * larger than SMALL_BODY_BYTES, a server-sent event stream, and — when the group limits requests
+ * per member (`max_concurrency`, where the count decides who gets the next request) — every
+ * answer of unknown length. An answer of unknown length otherwise counts as ended with its head,
+ * like a small one; docs/decisions.md.
+ */
+export function watchesBody(res: Response, limitsConcurrency: boolean): boolean {
+  const length = Number(res.headers.get("content-length") ?? NaN);
+  if (Number.isSafeInteger(length) && length >= 0) return length > SMALL_BODY_BYTES;
+  if (limitsConcurrency) return true;
+  return (res.headers.get("content-type") ?? "").toLowerCase().startsWith("text/event-stream");
+}
+
+/**
  * Sends the request to the member and waits for the answer's head (at most `timeoutMs`); the
  * body then streams without a deadline. `onDone` runs once the answer's body has been passed on
- * completely (or failed, or was cancelled by the client): in-flight counting ends there.
+ * completely (or failed, or was cancelled by the client) when it is watched (`watchesBody`), and
+ * with the head otherwise: in-flight counting ends there.
  */
-export async function forward(request: Request, target: Target, scheme: "http" | "https", timeoutMs: number, onDone: () => void, waitUntil: (p: Promise<unknown>) => void): Promise<Forwarded> {
+export async function forward(
+  request: Request,
+  target: Target,
+  scheme: "http" | "https",
+  timeoutMs: number,
+  onDone: () => void,
+  waitUntil: (p: Promise<unknown>) => void,
+  limitsConcurrency = false,
+): Promise<Forwarded> {
   const url = new URL(request.url);
   const upstream = `http://${hostPart(target.address)}:${target.port}${url.pathname}${url.search}`;
   const abort = new AbortController();
@@ -92,14 +118,14 @@ export async function forward(request: Request, target: Target, scheme: "http" |
     onDone();
     return { ok: true, response: new Response(null, { status: res.status, statusText: res.statusText, headers }) };
   }
-  const length = Number(res.headers.get("content-length") ?? NaN);
-  if (Number.isSafeInteger(length) && length <= SMALL_BODY_BYTES) {
-    // A small answer of known length is passed on as it is: its time in flight ends with its head.
+  if (!watchesBody(res, limitsConcurrency)) {
+    // Passed on as it is (natively, as it comes): its time in flight ends with its head.
     onDone();
     return { ok: true, response: new Response(res.body, { status: res.status, statusText: res.statusText, headers }) };
   }
-  // A native pass-through: the body streams as it comes; its end (or the client going away) ends
-  // the request's time in flight.
+  // A native pass-through we watch: the body streams as it comes; its end (or the client going
+  // away) ends the request's time in flight.
+  const length = Number(res.headers.get("content-length") ?? NaN);
   const pass = Number.isSafeInteger(length) && length >= 0 ? new FixedLengthStream(length) : new IdentityTransformStream();
   waitUntil(res.body.pipeTo(pass.writable).catch(() => undefined).finally(onDone));
   return { ok: true, response: new Response(pass.readable, { status: res.status, statusText: res.statusText, headers }) };

@@ -151,7 +151,11 @@ export class ObjectKernel {
   commit<T>(fn: () => T): T {
     let out: T;
     try {
-      out = this.state.storage.transactionSync(fn);
+      out = this.state.storage.transactionSync(() => {
+        // The rows of what pushes delivered since the last commit go with this one (./outbox.ts).
+        this.outbox.applyAcknowledgements();
+        return fn();
+      });
     } catch (err) {
       this.store.load();
       this.outbox.forgetCounts();
@@ -325,11 +329,9 @@ export class ObjectKernel {
   async #pushed(pending: PendingEntry[], send: () => Promise<void>): Promise<boolean> {
     try {
       await send();
-      // One commit: the acknowledgement, and the outbox timer cleared when nothing is left.
-      this.commit(() => {
-        this.outbox.acknowledge(pending);
-        if (this.outbox.size() === 0) this.timers.clear("outbox-flush");
-      });
+      // No commit of its own: the rows go with the next commit (a command's, or the lane's idle
+      // one, ./push-lane.ts), which also clears the outbox timer once nothing waits.
+      this.outbox.acknowledge(pending);
       this.#flushFailures = 0;
       return true;
     } catch (err) {
@@ -346,8 +348,12 @@ export class ObjectKernel {
     return r && r.tenantId === tenantId ? r : null;
   }
 
-  /** Nothing left to push: the outbox timer has nothing to retry. */
+  /**
+   * A lane has nothing in flight: once nothing waits, one commit deletes the delivered rows and
+   * clears the outbox timer (it has nothing to retry).
+   */
   #clearIdleTimer(): void {
-    if (this.outbox.size() === 0 && this.timers.get("outbox-flush")) this.commit(() => this.timers.clear("outbox-flush"));
+    if (this.outbox.size() > 0) return;
+    if (this.outbox.hasAcknowledged() || this.timers.get("outbox-flush")) this.commit(() => this.timers.clear("outbox-flush"));
   }
 }

@@ -20,34 +20,50 @@ export interface PendingEntry {
   entry: OutboxEntry;
 }
 
+const slot = (kind: string, key: string) => `${kind}\u0000${key}`;
+
 export class Outbox {
   /**
    * How many entries of each kind wait, as this instance knows it (null: not known, read from
    * storage at the next question). Asked after every command and push (size, hasAny, pending), so
    * kept in memory instead of a COUNT per question (docs/benchmarks.md run H); forgotten when a
-   * transaction that wrote here rolled back (`forgetCounts`).
+   * transaction that wrote here rolled back (`forgetCounts`). Entries pushed but not yet deleted
+   * (`#pushed`) do not count.
    */
   #counts: Map<string, number> | null = null;
+  /**
+   * Entries a push delivered (slot → the revision it carried) whose rows are deleted by the next
+   * commit of the object (`applyAcknowledgements`, run at the start of every commit), not by a
+   * commit of their own: under load the acknowledgement rides on the next command's commit
+   * (issue 10, docs/benchmarks.md run H). They no longer wait: pending() skips them. If the
+   * object dies first, the rows are still there and are pushed again, which the version-guarded
+   * upserts make harmless (at least once, never lost).
+   */
+  readonly #pushed = new Map<string, number>();
 
   constructor(private readonly storage: DurableObjectStorage) {}
 
   #known(): Map<string, number> {
     if (!this.#counts) {
+      this.#pushed.clear();
       const rows = this.storage.sql.exec<{ kind: string; n: number }>(`SELECT kind, COUNT(*) AS n FROM outbox GROUP BY kind`).toArray();
       this.#counts = new Map(rows.map((r) => [r.kind, r.n]));
     }
     return this.#counts;
   }
 
-  /** A transaction rolled back: what this instance counted may be wrong. */
+  /** A transaction rolled back: what this instance counted may be wrong (delivered rows are sent again). */
   forgetCounts(): void {
     this.#counts = null;
+    this.#pushed.clear();
   }
 
   #count(kinds: string[]): number {
     const c = this.#known();
     return kinds.reduce((n, k) => n + (c.get(k) ?? 0), 0);
   }
+
+  #waits = (r: { kind: string; key: string; rev: number }) => this.#pushed.get(slot(r.kind, r.key)) !== r.rev;
 
   /**
    * Adds or replaces the entry for (kind, key): only the newest version of a record is pushed. A
@@ -71,7 +87,9 @@ export class Outbox {
         JSON.stringify(entry),
       )
       .one();
-    if (rev === 1) counts.set(entry.kind, (counts.get(entry.kind) ?? 0) + 1);
+    // A new row, or a new revision of one already delivered: it waits (again).
+    const redelivered = this.#pushed.delete(slot(entry.kind, key));
+    if (rev === 1 || redelivered) counts.set(entry.kind, (counts.get(entry.kind) ?? 0) + 1);
   }
 
   /** What waits, oldest first; `to`: only what goes to D1, or only the copies for action objects. */
@@ -82,6 +100,7 @@ export class Outbox {
     return this.storage.sql
       .exec<Row & Record<string, SqlStorageValue>>(`SELECT kind, key, rev, payload FROM outbox${where} ORDER BY rowid`)
       .toArray()
+      .filter(this.#waits)
       .map((r) => ({ kind: r.kind, key: r.key, rev: r.rev, entry: JSON.parse(r.payload) as OutboxEntry }));
   }
 
@@ -98,29 +117,58 @@ export class Outbox {
   /** One record not yet acknowledged by D1, by id. */
   pendingOperation(id: string): OperationRecord | null {
     if (this.#count(["operation"]) === 0) return null;
-    const row = this.storage.sql.exec<{ payload: string }>(`SELECT payload FROM outbox WHERE kind = 'operation' AND key = ?`, id).toArray()[0];
-    return row ? (JSON.parse(row.payload) as { record: OperationRecord }).record : null;
+    const row = this.storage.sql.exec<Row & Record<string, SqlStorageValue>>(`SELECT kind, key, rev, payload FROM outbox WHERE kind = 'operation' AND key = ?`, id).toArray()[0];
+    return row && this.#waits(row) ? (JSON.parse(row.payload) as { record: OperationRecord }).record : null;
   }
 
-  /** Drops what was pushed, unless a newer revision was written while the push was in flight. */
+  /**
+   * A push delivered these: they stop waiting now, unless a newer revision was written while the
+   * push was in flight (that one waits for the next push). Their rows go at the next commit.
+   */
   acknowledge(sent: PendingEntry[]): void {
     const counts = this.#known();
-    // One statement per 33 entries (3 bound values each; at most 100 per statement).
     for (let i = 0; i < sent.length; i += 33) {
       const chunk = sent.slice(i, i + 33);
-      const gone = this.storage.sql
-        .exec<{ kind: string }>(
-          `DELETE FROM outbox WHERE (kind, key, rev) IN (VALUES ${chunk.map(() => "(?, ?, ?)").join(", ")}) RETURNING kind`,
-          ...chunk.flatMap((s) => [s.kind, s.key, s.rev]),
+      const current = this.storage.sql
+        .exec<{ kind: string; key: string; rev: number }>(
+          `SELECT kind, key, rev FROM outbox WHERE (kind, key) IN (VALUES ${chunk.map(() => "(?, ?)").join(", ")})`,
+          ...chunk.flatMap((s) => [s.kind, s.key]),
         )
         .toArray();
-      for (const { kind } of gone) counts.set(kind, (counts.get(kind) ?? 0) - 1);
+      const revs = new Map(current.map((r) => [slot(r.kind, r.key), r.rev]));
+      for (const s of chunk) {
+        const k = slot(s.kind, s.key);
+        if (revs.get(k) !== s.rev || this.#pushed.get(k) === s.rev) continue;
+        this.#pushed.set(k, s.rev);
+        counts.set(s.kind, (counts.get(s.kind) ?? 0) - 1);
+      }
     }
   }
 
-  /** Whether the entry (kind, key) still waits for D1. */
+  /** Whether delivered rows wait for their deletion (the next commit). */
+  hasAcknowledged(): boolean {
+    return this.#pushed.size > 0;
+  }
+
+  /** Deletes the rows of delivered entries (inside the caller's transaction; every commit of the object runs it). */
+  applyAcknowledgements(): void {
+    if (this.#pushed.size === 0) return;
+    const rows = [...this.#pushed].map(([k, rev]) => {
+      const at = k.indexOf("\u0000");
+      return [k.slice(0, at), k.slice(at + 1), rev] as const;
+    });
+    // One statement per 33 rows (3 bound values each; at most 100 per statement).
+    for (let i = 0; i < rows.length; i += 33) {
+      const chunk = rows.slice(i, i + 33);
+      this.storage.sql.exec(`DELETE FROM outbox WHERE (kind, key, rev) IN (VALUES ${chunk.map(() => "(?, ?, ?)").join(", ")})`, ...chunk.flat());
+    }
+    this.#pushed.clear();
+  }
+
+  /** Whether the entry (kind, key) still waits. */
   has(kind: OutboxEntry["kind"], key: string): boolean {
-    return this.storage.sql.exec(`SELECT 1 FROM outbox WHERE kind = ? AND key = ?`, kind, key).toArray().length > 0;
+    const row = this.storage.sql.exec<{ rev: number }>(`SELECT rev FROM outbox WHERE kind = ? AND key = ?`, kind, key).toArray()[0];
+    return row !== undefined && this.#waits({ kind, key, rev: row.rev });
   }
 
   size(): number {
