@@ -401,4 +401,39 @@ describe("a record updated before it is flushed lands with its latest version", 
     });
     expect(left).toEqual([{ rev: 2, version: 2 }]);
   });
+
+  it("a delivered entry stops waiting at once; its row goes with the next commit, and is pushed again if that commit never comes", async () => {
+    const pool = "lazy-ack";
+    const stub = await runningPool(pool);
+    const seen = await runInDurableObject(stub, (_i, s) => {
+      const rows = () => s.storage.sql.exec<{ key: string; rev: number }>(`SELECT key, rev FROM outbox WHERE key LIKE 'op-lazy-%' ORDER BY key`).toArray();
+      const record = (id: string, version = 1): OperationRecord => ({
+        id, tenantId: TENANT, reasonCode: null, reasonMessage: null, targetKind: "group", targetId: pool, dialect: "system", type: "test.lazy",
+        status: "succeeded", idempotencyKey: null, actionId: null, request: null, result: null, cause: null, createdAt: 1, updatedAt: 1, completedAt: 1, seq: 1, version,
+      });
+      const outbox = new Outbox(s.storage);
+      const base = outbox.size();
+      outbox.put({ kind: "operation", record: record("op-lazy-a") });
+      outbox.put({ kind: "operation", record: record("op-lazy-b") });
+      const sent = outbox.pending().filter((p) => p.key.startsWith("op-lazy-"));
+      outbox.acknowledge(sent);
+      const afterAck = { waiting: outbox.size() - base, pending: outbox.pending().filter((p) => p.key.startsWith("op-lazy-")).length, stored: rows().length, acked: outbox.hasAcknowledged() };
+      // A new revision of a delivered entry waits again (and survives the deletion of the old one).
+      outbox.put({ kind: "operation", record: record("op-lazy-b", 2) });
+      const again = outbox.pending().filter((p) => p.key.startsWith("op-lazy-")).map((p) => p.rev);
+      s.storage.transactionSync(() => outbox.applyAcknowledgements());
+      const afterCommit = rows();
+      // Delivered, then the object loses its memory before a commit (a rolled-back transaction,
+      // or a restart): the row is still there and waits again: pushed once more, never lost.
+      outbox.acknowledge(outbox.pending().filter((p) => p.key.startsWith("op-lazy-")));
+      outbox.forgetCounts();
+      const forgotten = outbox.pending().filter((p) => p.key.startsWith("op-lazy-")).map((p) => p.key);
+      s.storage.sql.exec(`DELETE FROM outbox WHERE key LIKE 'op-lazy-%'`);
+      return { afterAck, again, afterCommit, forgotten };
+    });
+    expect(seen.afterAck).toEqual({ waiting: 0, pending: 0, stored: 2, acked: true });
+    expect(seen.again).toEqual([2]);
+    expect(seen.afterCommit).toEqual([{ key: "op-lazy-b", rev: 2 }]);
+    expect(seen.forgotten).toEqual(["op-lazy-b"]);
+  });
 });

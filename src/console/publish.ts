@@ -59,3 +59,45 @@ export function publishChange(env: Env, store: GroupStore, types: string[], fall
     console.warn("console feed: publish failed", String(err));
   }
 }
+
+/**
+ * An object's change events, at most one per PUBLISH_INTERVAL_MS: the first change is sent at once,
+ * the ones after it within the interval are merged into one event sent when it ends (their types
+ * together, the state as it is then). Under load a group's pushes come every few milliseconds, and
+ * one event each cost the object a call to the feed and the feed a write per push (issue 10,
+ * docs/benchmarks.md run H); a console re-reads a view at most every 150 ms anyway.
+ */
+export const PUBLISH_INTERVAL_MS = 250;
+
+export class ChangePublisher {
+  #lastAt = 0;
+  #waiting: Set<string> | null = null;
+
+  constructor(
+    private readonly env: Env,
+    private readonly store: GroupStore,
+  ) {}
+
+  note(types: string[]): void {
+    if (types.length === 0) return;
+    if (this.#waiting) {
+      for (const t of types) this.#waiting.add(t);
+      return;
+    }
+    const now = Date.now();
+    const due = this.#lastAt + PUBLISH_INTERVAL_MS;
+    // A clock that went back (a test's fake one) counts as the interval having passed.
+    if (now >= due || now < this.#lastAt) {
+      this.#lastAt = now;
+      publishChange(this.env, this.store, types);
+      return;
+    }
+    this.#waiting = new Set(types);
+    setTimeout(() => {
+      const merged = [...(this.#waiting ?? [])];
+      this.#waiting = null;
+      this.#lastAt = Date.now();
+      publishChange(this.env, this.store, merged);
+    }, Math.min(PUBLISH_INTERVAL_MS, due - now));
+  }
+}

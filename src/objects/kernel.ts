@@ -5,7 +5,7 @@
 // reachable over RPC.
 import type { Env } from "../env";
 import { pushEntries, type OutboxEntry } from "../db/push";
-import { publishChange, pushedTypes, timerTypes } from "../console/publish";
+import { ChangePublisher, pushedTypes, timerTypes } from "../console/publish";
 import { fail, fingerprint, objectName, operationIdPrefix, type CommandContext, type CommandResult, type Failure, type ObjectRef, type OperationRecord, type Result } from "../domain/operations";
 import { DELIVERY_SAFETY_MS, Deliveries } from "./deliveries";
 import { IdempotencyStore, type Begun, type Claim } from "./idempotency";
@@ -95,6 +95,8 @@ export class ObjectKernel {
   readonly #handlers: Partial<TimerHandlers>;
   readonly #missing: KernelOptions["missing"];
   #flushFailures = 0;
+  /** The console's live feed of this object (src/console/publish.ts), at most one event per 250 ms. */
+  #publisher!: ChangePublisher;
   /** D1: the queryable history and the registries. */
   readonly #d1 = new PushLane(
     () => {
@@ -102,7 +104,7 @@ export class ObjectKernel {
       if (batch.length === 0) return null;
       return this.#pushed(batch, () => pushEntries(this.env.DB, batch.map((p) => p.entry))).then((ok) => {
         // In D1 now, where the console reads: tell its live feed (fire-and-forget, never awaited).
-        if (ok) publishChange(this.env, this.store, pushedTypes(batch));
+        if (ok) this.#publisher.note(pushedTypes(batch));
         return ok;
       });
     },
@@ -126,6 +128,7 @@ export class ObjectKernel {
     this.#handlers = { ...options.handlers, ...kernelHandlers };
     this.#missing = options.missing;
     this.store = new GroupStore(state.storage, operationIdPrefix({ binding: options.binding, hex: state.id.toString() }));
+    this.#publisher = new ChangePublisher(env, this.store);
     this.timers = new Timers(state.storage);
     this.outbox = new Outbox(state.storage);
     this.idempotency = new IdempotencyStore(state.storage);
@@ -297,7 +300,7 @@ export class ObjectKernel {
       }
     }
     // The console's live feed (src/console/publish.ts): fire-and-forget, never awaited.
-    publishChange(this.env, this.store, timerTypes(ran));
+    this.#publisher.note(timerTypes(ran));
     if (after.has("flush") || this.outbox.size() > 0) await this.flush();
     if (after.has("deliver")) {
       await this.deliveries.run();

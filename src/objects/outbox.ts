@@ -40,12 +40,15 @@ export class Outbox {
    * upserts make harmless (at least once, never lost).
    */
   readonly #pushed = new Map<string, number>();
+  /** The stored revision of the rows this instance wrote and has not deleted (slot → rev). */
+  readonly #revs = new Map<string, number>();
 
   constructor(private readonly storage: DurableObjectStorage) {}
 
   #known(): Map<string, number> {
     if (!this.#counts) {
       this.#pushed.clear();
+      this.#revs.clear();
       const rows = this.storage.sql.exec<{ kind: string; n: number }>(`SELECT kind, COUNT(*) AS n FROM outbox GROUP BY kind`).toArray();
       this.#counts = new Map(rows.map((r) => [r.kind, r.n]));
     }
@@ -56,6 +59,7 @@ export class Outbox {
   forgetCounts(): void {
     this.#counts = null;
     this.#pushed.clear();
+    this.#revs.clear();
   }
 
   #count(kinds: string[]): number {
@@ -88,6 +92,7 @@ export class Outbox {
       )
       .one();
     // A new row, or a new revision of one already delivered: it waits (again).
+    this.#revs.set(slot(entry.kind, key), rev);
     const redelivered = this.#pushed.delete(slot(entry.kind, key));
     if (rev === 1 || redelivered) counts.set(entry.kind, (counts.get(entry.kind) ?? 0) + 1);
   }
@@ -127,21 +132,23 @@ export class Outbox {
    */
   acknowledge(sent: PendingEntry[]): void {
     const counts = this.#known();
-    for (let i = 0; i < sent.length; i += 33) {
-      const chunk = sent.slice(i, i + 33);
-      const current = this.storage.sql
+    // The stored revisions: known for what this instance wrote, read for the rest (rows it loaded).
+    const unknown = sent.filter((s) => !this.#revs.has(slot(s.kind, s.key)));
+    for (let i = 0; i < unknown.length; i += 33) {
+      const chunk = unknown.slice(i, i + 33);
+      const rows = this.storage.sql
         .exec<{ kind: string; key: string; rev: number }>(
           `SELECT kind, key, rev FROM outbox WHERE (kind, key) IN (VALUES ${chunk.map(() => "(?, ?)").join(", ")})`,
           ...chunk.flatMap((s) => [s.kind, s.key]),
         )
         .toArray();
-      const revs = new Map(current.map((r) => [slot(r.kind, r.key), r.rev]));
-      for (const s of chunk) {
-        const k = slot(s.kind, s.key);
-        if (revs.get(k) !== s.rev || this.#pushed.get(k) === s.rev) continue;
-        this.#pushed.set(k, s.rev);
-        counts.set(s.kind, (counts.get(s.kind) ?? 0) - 1);
-      }
+      for (const r of rows) this.#revs.set(slot(r.kind, r.key), r.rev);
+    }
+    for (const s of sent) {
+      const k = slot(s.kind, s.key);
+      if (this.#revs.get(k) !== s.rev || this.#pushed.get(k) === s.rev) continue;
+      this.#pushed.set(k, s.rev);
+      counts.set(s.kind, (counts.get(s.kind) ?? 0) - 1);
     }
   }
 
@@ -162,6 +169,7 @@ export class Outbox {
       const chunk = rows.slice(i, i + 33);
       this.storage.sql.exec(`DELETE FROM outbox WHERE (kind, key, rev) IN (VALUES ${chunk.map(() => "(?, ?, ?)").join(", ")})`, ...chunk.flat());
     }
+    for (const [k, rev] of this.#pushed) if (this.#revs.get(k) === rev) this.#revs.delete(k);
     this.#pushed.clear();
   }
 
