@@ -110,6 +110,27 @@ describe("the live feed", () => {
     sock.ws.close();
   });
 
+  it("changes close together are merged: at most one event per object per 250 ms, the last one naming every change and the state after them", async () => {
+    const a = await newTenant("feed");
+    const s = await signIn(a.token);
+    const sock = await openFeed(s);
+    await sock.next((m) => m.type === "hello");
+    const pool = uniq("pool");
+    const go = withCookie(s);
+    expect((await go("POST", `/cloudpools/${pool}/config`, { body: {}, csrf: true })).status).toBe(200);
+    const t0 = Date.now();
+    for (const size of [1, 2, 3, 4]) expect((await go("POST", `/cloudpools/${pool}/pool/size`, { body: { desiredSize: size }, csrf: true })).status).toBe(200);
+    const elapsed = Date.now() - t0;
+    // The last write's change arrives (in the trailing event of its interval) with the state after it.
+    const { message: last } = await sock.next((m) => m.type === "change" && m.target?.id === pool && m.counts?.desired === 4, 2000);
+    expect(last.types).toContain("pool.set_desired_size");
+    await new Promise((r) => setTimeout(r, 300));
+    const events = [last, ...sock.messages.filter((m) => m.type === "change" && m.target?.id === pool)];
+    // Five commands (config and four sizes) in `elapsed` ms: one event at once, then at most one per 250 ms.
+    expect(events.length).toBeLessThanOrEqual(2 + Math.ceil(elapsed / 250));
+    sock.ws.close();
+  });
+
   it("answers ping with pong (the runtime's auto-response: a hibernating feed is not woken), other messages with an error", async () => {
     const a = await newTenant("feed");
     const sock = await openFeed(await signIn(a.token));
