@@ -8,32 +8,11 @@ import { d1Db } from "./client";
 import * as schema from "./schema";
 import { bindUpsert, upsertOf } from "./upsert";
 
-const operationUpsert = upsertOf<OperationRecord>({
-  table: "operations",
-  columns: {
-    id: "id",
-    tenantId: "tenant_id",
-    targetKind: "target_kind",
-    targetId: "target_id",
-    dialect: "dialect",
-    type: "type",
-    status: "status",
-    idempotencyKey: "idempotency_key",
-    actionId: "action_id",
-    request: "request",
-    result: "result",
-    cause: "cause",
-    reasonCode: "reason_code",
-    reasonMessage: "reason_message",
-    createdAt: "created_at",
-    updatedAt: "updated_at",
-    completedAt: "completed_at",
-    seq: "seq",
-    version: "version",
-  },
-  conflict: ["id"],
-  update: ["status", "result", "reasonCode", "reasonMessage", "updatedAt", "completedAt", "version"],
-});
+const operationUpsert = upsertOf<typeof schema.operations, OperationRecord>(
+  schema.operations,
+  ["id"],
+  ["status", "result", "reasonCode", "reasonMessage", "updatedAt", "completedAt", "version"],
+);
 
 /** The upsert of one record pushed from an outbox (./upsert.ts). */
 export const operationStatement = (d1: D1Database, r: OperationRecord): D1PreparedStatement => bindUpsert(d1, operationUpsert, r);

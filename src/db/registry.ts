@@ -21,39 +21,9 @@ export interface GroupRegistryRow {
 export type InstanceRegistryRow = typeof schema.instances.$inferSelect;
 export type HookRow = typeof schema.hooks.$inferSelect;
 
-const groupUpsert = upsertOf<GroupRegistryRow>({
-  table: "groups",
-  columns: { tenantId: "tenant_id", name: "name", uuid: "uuid", providerType: "provider_type", createdAt: "created_at", updatedAt: "updated_at", deletedAt: "deleted_at", version: "version" },
-  conflict: ["tenantId", "name"],
-  update: ["uuid", "providerType", "createdAt", "updatedAt", "deletedAt", "version"],
-});
-
-const instanceUpsert = upsertOf<InstanceRegistryRow>({
-  table: "instances",
-  columns: { uuid: "uuid", tenantId: "tenant_id", name: "name", groupName: "group_name", createdAt: "created_at", updatedAt: "updated_at", deletedAt: "deleted_at", version: "version" },
-  conflict: ["uuid"],
-  update: ["name", "groupName", "updatedAt", "deletedAt", "version"],
-});
-
-const hookUpsert = upsertOf<HookRow>({
-  table: "hooks",
-  columns: {
-    id: "id",
-    tenantId: "tenant_id",
-    groupName: "group_name",
-    name: "name",
-    format: "format",
-    action: "action",
-    resolved: "resolved",
-    minIntervalSeconds: "min_interval_seconds",
-    createdAt: "created_at",
-    updatedAt: "updated_at",
-    deletedAt: "deleted_at",
-    version: "version",
-  },
-  conflict: ["id"],
-  update: ["name", "action", "resolved", "minIntervalSeconds", "updatedAt", "deletedAt", "version"],
-});
+const groupUpsert = upsertOf<typeof schema.groups, GroupRegistryRow>(schema.groups, ["tenantId", "name"], ["uuid", "providerType", "createdAt", "updatedAt", "deletedAt", "version"]);
+const instanceUpsert = upsertOf(schema.instances, ["uuid"], ["name", "groupName", "updatedAt", "deletedAt", "version"]);
+const hookUpsert = upsertOf(schema.hooks, ["id"], ["name", "action", "resolved", "minIntervalSeconds", "updatedAt", "deletedAt", "version"]);
 
 /** The upserts of registry rows pushed from an outbox (./upsert.ts). */
 export const groupStatement = (d1: D1Database, r: GroupRegistryRow): D1PreparedStatement => bindUpsert(d1, groupUpsert, r);

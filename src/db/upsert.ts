@@ -1,29 +1,27 @@
 // The outbox's D1 writes as plain prepared statements. An upsert per row, keyed by the row's
 // identity, that only moves forward (`excluded.version > version`): a retried or late push never
-// writes a row twice nor rolls a newer one back. Hand-written rather than built by drizzle on every
-// push: building the query objects cost more CPU than the rest of a hot write together
-// (docs/benchmarks.md, profile of run H); the SQL text of each table is built once, here.
-
-/** One table's upsert: its columns (row field → column), its conflict target, the columns an update may change. */
-export interface UpsertShape<Row> {
-  table: string;
-  columns: { [K in keyof Row]-?: string };
-  conflict: (keyof Row)[];
-  update: (keyof Row)[];
-}
+// writes a row twice nor rolls a newer one back. Drizzle's query builder is not used for these:
+// building its query objects on every push cost more CPU than the rest of a hot write together
+// (docs/benchmarks.md, run H). The SQL text of each table is built once, at load, from the same
+// drizzle table declarations the reads use (./schema.ts), so the columns are declared once.
+import { getTableColumns, getTableName } from "drizzle-orm";
+import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 
 export interface Upsert<Row> {
   sql: string;
-  fields: (keyof Row)[];
+  fields: (keyof Row & string)[];
 }
 
-export function upsertOf<Row>(shape: UpsertShape<Row>): Upsert<Row> {
-  const fields = Object.keys(shape.columns) as (keyof Row)[];
-  const col = (f: keyof Row) => shape.columns[f];
+/** The upsert of `table`: `conflict` its identity, `update` the fields a newer version may change. */
+export function upsertOf<T extends SQLiteTable, Row = T["$inferSelect"]>(table: T, conflict: (keyof Row & string)[], update: (keyof Row & string)[]): Upsert<Row> {
+  const columns = getTableColumns(table) as Record<string, { name: string }>;
+  const fields = Object.keys(columns) as (keyof Row & string)[];
+  const col = (f: string) => columns[f].name;
+  const name = getTableName(table);
   const sql =
-    `INSERT INTO ${shape.table} (${fields.map(col).join(", ")}) VALUES (${fields.map((_, i) => `?${i + 1}`).join(", ")}) ` +
-    `ON CONFLICT (${shape.conflict.map(col).join(", ")}) DO UPDATE SET ${shape.update.map((f) => `${col(f)} = excluded.${col(f)}`).join(", ")} ` +
-    `WHERE excluded.version > ${shape.table}.version`;
+    `INSERT INTO ${name} (${fields.map(col).join(", ")}) VALUES (${fields.map((_, i) => `?${i + 1}`).join(", ")}) ` +
+    `ON CONFLICT (${conflict.map(col).join(", ")}) DO UPDATE SET ${update.map((f) => `${col(f)} = excluded.${col(f)}`).join(", ")} ` +
+    `WHERE excluded.version > ${name}.version`;
   return { sql, fields };
 }
 
