@@ -96,7 +96,7 @@ export class ObjectKernel {
   readonly #missing: KernelOptions["missing"];
   #flushFailures = 0;
   /** The console's live feed of this object (src/console/publish.ts), at most one event per 250 ms. */
-  #publisher!: ChangePublisher;
+  readonly #publisher: ChangePublisher;
   /** D1: the queryable history and the registries. */
   readonly #d1 = new PushLane(
     () => {
