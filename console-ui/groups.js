@@ -4,6 +4,12 @@ import { api } from "./api.js";
 import { badge, h, table, fill } from "./dom.js";
 
 const filters = { text: "", dialect: "" };
+/**
+ * Brings the groups view on screen up to date with `filters`. A live refresh is built off-screen
+ * and swapped in (main.js), so a keystroke can land in the filter of the view just replaced: its
+ * handler then updates the view now on screen, not the detached one.
+ */
+let onScreen = null;
 
 export async function groupsView(main) {
   const { groups } = await api("/console/api/groups");
@@ -44,13 +50,18 @@ export async function groupsView(main) {
       ),
     );
   };
+  const sync = () => {
+    if (text.value !== filters.text) text.value = filters.text;
+    if (dialect.value !== filters.dialect) dialect.value = filters.dialect;
+    render();
+  };
   text.addEventListener("input", () => {
     filters.text = text.value;
-    render();
+    (onScreen ?? sync)();
   });
   dialect.addEventListener("change", () => {
     filters.dialect = dialect.value;
-    render();
+    (onScreen ?? sync)();
   });
   render();
   fill(
@@ -59,6 +70,12 @@ export async function groupsView(main) {
     h("div", { class: "filters", role: "search" }, h("label", { for: "filter-text" }, "Filter "), text, h("label", { for: "filter-dialect" }, " Dialect "), dialect),
     holder,
   );
-  // main.js gives the focused filter its focus back after a live refresh (by id).
-  return {};
+  // main.js gives the focused filter its focus back after a live refresh (by id). Once swapped
+  // in, this view catches up with what was typed into the old one while it was being built.
+  return {
+    mount() {
+      onScreen = sync;
+      sync();
+    },
+  };
 }

@@ -36,9 +36,6 @@ async function render(live = false) {
       if (a.dataset.view === view) a.setAttribute("aria-current", "page");
       else a.removeAttribute("aria-current");
     }
-    const focused = live ? document.activeElement?.id : null;
-    const caret = focused && document.activeElement.selectionStart;
-    const scroll = window.scrollY;
     try {
       // Built off-screen, swapped in at once: a live refresh does not flash.
       const fresh = document.createElement("div");
@@ -49,12 +46,20 @@ async function render(live = false) {
       else if (view === "front-door") shown = await frontDoorView(fresh);
       else shown = await hooksView(fresh);
       if (document.querySelector("dialog[open]") && live) return; // never pull a dialog from under the user
+      // What has the focus at the swap (the user may have moved it while the view was built),
+      // found again in the new view: by id, or a link by where it leads (the tables' links have
+      // no id; a keyboard user tabbing through them must not lose their place).
+      const active = live ? document.activeElement : null;
+      const focused = active?.id || null;
+      const link = !focused && active?.tagName === "A" ? active.getAttribute("href") : null;
+      const caret = focused && active.selectionStart;
+      const scroll = window.scrollY;
       destroyCharts();
       main.replaceChildren(...fresh.childNodes);
       shown?.mount?.();
       if (live) {
         window.scrollTo(0, scroll);
-        const el = focused && document.getElementById(focused);
+        const el = (focused && document.getElementById(focused)) || (link && [...main.querySelectorAll("a[href]")].find((a) => a.getAttribute("href") === link));
         if (el) {
           el.focus();
           if (typeof caret === "number" && el.setSelectionRange) el.setSelectionRange(caret, caret);
