@@ -1,8 +1,9 @@
-// BENCH_PROFILE=<route name>: a V8 CPU profile of the Worker (and its Durable Objects, same
-// isolate under wrangler dev) while that route is measured, through wrangler's inspector.
-// Written to .bench/<name>.cpuprofile (open in Chrome DevTools / speedscope); a summary of the
-// heaviest functions by self time is printed. Measuring with the profiler on slows everything
-// down: ratios from a profiled run are not figures for docs/benchmarks.md.
+// BENCH_PROFILE=<route names>: a V8 CPU profile of the Worker (and its Durable Objects, same
+// isolate under wrangler dev) while each of those routes is measured, through the dev server's
+// inspector. Written to .bench/<name>.cpuprofile (open in Chrome DevTools / speedscope), with
+// .bench/<name>.profile.txt: the heaviest functions by self and by inclusive time. Measuring with
+// the profiler on slows everything down: ratios from a profiled run are not figures for
+// docs/benchmarks.md.
 import WebSocket from "ws";
 
 export async function startProfile(inspectorPort) {

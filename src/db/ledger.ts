@@ -2,7 +2,7 @@
 // an object's outbox, and the reads of history across objects (a target's records, one record by
 // id, an action's records). Upserts are keyed by id and only move forward (by version), so a
 // retried push never writes a record twice nor rolls a newer one back.
-import { and, desc, eq, sql } from "drizzle-orm";
+import { and, desc, eq } from "drizzle-orm";
 import type { OperationRecord } from "../domain/operations";
 import { d1Db } from "./client";
 import * as schema from "./schema";

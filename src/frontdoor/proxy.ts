@@ -85,7 +85,7 @@ export async function forward(
   timeoutMs: number,
   onDone: () => void,
   waitUntil: (p: Promise<unknown>) => void,
-  limitsConcurrency = false,
+  limitsConcurrency: boolean,
 ): Promise<Forwarded> {
   const url = new URL(request.url);
   const upstream = `http://${hostPart(target.address)}:${target.port}${url.pathname}${url.search}`;

@@ -47,8 +47,6 @@ export class Outbox {
 
   #known(): Map<string, number> {
     if (!this.#counts) {
-      this.#pushed.clear();
-      this.#revs.clear();
       const rows = this.storage.sql.exec<{ kind: string; n: number }>(`SELECT kind, COUNT(*) AS n FROM outbox GROUP BY kind`).toArray();
       this.#counts = new Map(rows.map((r) => [r.kind, r.n]));
     }
