@@ -38,7 +38,7 @@
 // (route names: a CPU profile of the Worker while each is measured, .bench/<name>.cpuprofile).
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createWriteStream, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer as createHttpServer, request as httpRequest } from "node:http";
 import { createServer } from "node:net";
 import { performance } from "node:perf_hooks";
@@ -264,6 +264,34 @@ function run(opts) {
     const instance = autocannon(opts, (err, result) => (err ? reject(err) : resolve({ ...result, perSecond })));
     instance.on("tick", ({ counter }) => perSecond.length < opts.duration && perSecond.push(counter));
   });
+}
+
+/**
+ * CPU time (ms) the runtime's processes (every workerd in wrangler's process group) have used so
+ * far, from /proc (Linux; null elsewhere). The delta over a route's run divided by its responses is
+ * its CPU cost per request: steadier than req/s on a small, shared machine (docs/benchmarks.md).
+ */
+function runtimeCpuMs() {
+  if (!dev || process.platform !== "linux") return null;
+  const tick = 1000 / 100; // USER_HZ is 100 on Linux
+  let ms = 0;
+  let found = 0;
+  for (const pid of readdirSync("/proc")) {
+    if (!/^\d+$/.test(pid)) continue;
+    let stat;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    } catch {
+      continue;
+    }
+    const close = stat.lastIndexOf(")");
+    const comm = stat.slice(stat.indexOf("(") + 1, close);
+    const f = stat.slice(close + 2).split(" "); // f[0] = state (field 3)
+    if (comm !== "workerd" || Number(f[2]) !== dev.pid) continue; // f[2] = pgrp (field 5)
+    ms += (Number(f[11]) + Number(f[12])) * tick; // utime, stime (fields 14, 15)
+    found++;
+  }
+  return found > 0 ? ms : null;
 }
 
 function summarize(name, method, path, r) {
@@ -540,13 +568,17 @@ async function main() {
       if (i === 0 && warmup > 0) await run({ ...opts, duration: warmup });
       process.stdout.write(`    ${label(r)} ... `);
       const profiler = (process.env.BENCH_PROFILE ?? "").split(",").includes(r.name) ? await startProfile(inspectorPort) : null;
+      const cpu0 = runtimeCpuMs();
       const out = summarize(r.name, r.method, r.path, await run({ ...opts, duration }));
+      const cpu1 = runtimeCpuMs();
+      // The upstream route runs outside the runtime: its CPU is not the gateway's.
+      out.cpu_ms_per_req = cpu0 !== null && cpu1 !== null && !r.url && out.responses > 0 ? (cpu1 - cpu0) / out.responses : null;
       if (profiler) {
         const profile = await profiler.stop();
         writeFileSync(`${DIR}/${r.name}.cpuprofile`, JSON.stringify(profile));
         writeFileSync(`${DIR}/${r.name}.profile.txt`, summarizeProfile(profile, 60).join("\n") + "\n");
       }
-      console.log(`${fmt(out.requests_per_s, 0)} req/s, p50 ${fmt(out.latency_ms.p50)} ms`);
+      console.log(`${fmt(out.requests_per_s, 0)} req/s, p50 ${fmt(out.latency_ms.p50)} ms` + (out.cpu_ms_per_req !== null ? `, runtime CPU ${fmt(out.cpu_ms_per_req, 2)} ms/req` : ""));
       round.push(out);
     }
     // POST /pool/size → machine.launch at the receiver, one request at a time.
@@ -630,6 +662,7 @@ async function main() {
       ratio_rps: median(runs.map((x) => x.ratio_rps)),
       // A baseline p50 of 0 ms (autocannon's latencies are whole ms) gives no p50 ratio.
       ratio_p50: runs.some((x) => x.ratio_p50 === null) ? null : median(runs.map((x) => x.ratio_p50)),
+      cpu_ms_per_req: median(runs.map((x) => x.cpu_ms_per_req)),
       status_counts: runs.reduce((acc, x) => {
         for (const [code, n] of Object.entries(x.status_counts)) acc[code] = (acc[code] ?? 0) + n;
         return acc;
@@ -637,13 +670,13 @@ async function main() {
     };
   });
 
-  const widths = [Math.max(32, ...results.map((r) => label(r).length)), 9, 8, 8, 7, 7, 10, 10];
+  const widths = [Math.max(32, ...results.map((r) => label(r).length)), 9, 8, 8, 7, 7, 10, 10, 11];
   console.log(rounds > 1 ? `\nmedians over ${rounds} rounds (ratios: median of the per-round ratios)` : "");
-  console.log(pad(["route", "req/s", "p50 ms", "p99 ms", "non2xx", "errors", "rps/base", "p50/base"], widths));
+  console.log(pad(["route", "req/s", "p50 ms", "p99 ms", "non2xx", "errors", "rps/base", "p50/base", "cpu ms/req"], widths));
   for (const r of results) {
     console.log(
       pad(
-        [label(r), fmt(r.requests_per_s, 0), fmt(r.latency_ms.p50), fmt(r.latency_ms.p99), r.non2xx, r.errors, fmt(r.ratio_rps, 3), r.ratio_p50 === null ? "-" : `${fmt(r.ratio_p50, 1)}x`],
+        [label(r), fmt(r.requests_per_s, 0), fmt(r.latency_ms.p50), fmt(r.latency_ms.p99), r.non2xx, r.errors, fmt(r.ratio_rps, 3), r.ratio_p50 === null ? "-" : `${fmt(r.ratio_p50, 1)}x`, fmt(r.cpu_ms_per_req, 2)],
         widths,
       ),
     );

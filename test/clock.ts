@@ -10,6 +10,7 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { expect, vi } from "vitest";
 import type { Machine } from "../src/domain/model";
+import { settle } from "./settle";
 
 export const SECOND = 1000;
 export const MINUTE = 60_000;
@@ -83,6 +84,7 @@ export interface LedgerRow {
 
 /** The D1 ledger rows of one group, in order. */
 export async function ledger(tenant: string, group: string): Promise<LedgerRow[]> {
+  await settle(env.GROUPS.get(env.GROUPS.idFromName(`${tenant}:group:${group}`)));
   const r = await env.DB.prepare(
     `SELECT id, type, status, dialect, cause, result, idempotency_key, version, seq FROM operations WHERE tenant_id = ? AND target_kind = 'group' AND target_id = ? ORDER BY seq`,
   )

@@ -7,6 +7,9 @@ import type { GroupObject } from "../src/objects/group";
 import type { HookObject } from "../src/objects/hook";
 import type { TargetObject } from "../src/objects/target";
 import { timerRows } from "./clock";
+import { settle } from "./settle";
+
+export { settle } from "./settle";
 import { expectContract } from "./contract";
 
 export const ADMIN_TOKEN = "test-admin-token";
@@ -140,9 +143,11 @@ export async function timers(stub: DurableObjectStub): Promise<{ name: string; d
 
 /**
  * Everything a request could change outside the answer: the object's tables and the tenant's D1
- * ledger and registry rows (bad-input suites compare this before and after a refused request).
+ * ledger and registry rows (bad-input suites compare this before and after a refused request),
+ * once the object's pushes settled.
  */
 export async function storageAndLedger(stub: DurableObjectStub, tenant: string) {
+  await settle(stub);
   const storage = await runInDurableObject(stub, (_i, state) => {
     const all = (sql: string) => state.storage.sql.exec(sql).toArray();
     return {

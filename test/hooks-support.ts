@@ -4,7 +4,7 @@
 import { env } from "cloudflare:test";
 import { expect } from "vitest";
 import { sign } from "../src/domain/signature";
-import { call, client, tenantToken, type Call } from "./helpers";
+import { call, client, objectStub, settle, tenantToken, type Call } from "./helpers";
 
 let counter = 0;
 export const uniq = (prefix: string) => `${prefix}-${++counter}`;
@@ -69,6 +69,7 @@ export interface Row {
 
 /** Every ledger row of a target (group or hook), in order. */
 export async function rows(tenant: string, kind: "group" | "hook", id: string): Promise<Row[]> {
+  await settle(objectStub(tenant, kind, id));
   const r = await env.DB.prepare(`SELECT id, type, status, dialect, target_kind, target_id, request, result, cause FROM operations WHERE tenant_id = ? AND target_kind = ? AND target_id = ? ORDER BY seq`)
     .bind(tenant, kind, id)
     .all<Row>();

@@ -7,7 +7,7 @@ import { expect } from "vitest";
 import type { Machine } from "../src/domain/model";
 import type { CommandContext } from "../src/domain/operations";
 import type { GroupObject } from "../src/objects/group";
-import { call, groupStub, storageAndLedger, tenantToken, type Call } from "./helpers";
+import { call, groupStub, objectStub, settle, storageAndLedger, tenantToken, type Call } from "./helpers";
 import { conformance } from "./kraftcloud-spec";
 
 let counter = 0;
@@ -189,6 +189,7 @@ export function expectRequestError(r: Call, http: number, mentions?: string | Re
 
 /** The D1 ledger rows of a group, request/result parsed. */
 export async function ledger(s: Pick<Svc, "tenant" | "name">): Promise<any[]> {
+  await settle(objectStub(s.tenant, "group", s.name));
   const rows = await env.DB.prepare(`SELECT * FROM operations WHERE tenant_id = ? AND target_kind = 'group' AND target_id = ? ORDER BY seq`)
     .bind(s.tenant, s.name)
     .all<any>();

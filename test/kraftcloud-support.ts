@@ -4,7 +4,7 @@
 // Object storage of its groups) for "nothing changed" assertions.
 import { env, runInDurableObject } from "cloudflare:test";
 import { expect } from "vitest";
-import { call, groupStub, tenantToken, type Call } from "./helpers";
+import { call, groupStub, settle, tenantToken, type Call } from "./helpers";
 import { conformance, type Deviation } from "./kraftcloud-spec";
 
 let counter = 0;
@@ -132,6 +132,7 @@ export function expectBatch(r: Call, kind: string, status: "success" | "partial_
 
 /** Everything about a tenant a request could change: its D1 rows and the storage of the named groups. */
 export async function snapshot(t: Tenant, groups: string[]) {
+  for (const g of groups) await settle(groupStub(t.tenant, g));
   const d1 = async (table: string) => (await env.DB.prepare(`SELECT * FROM ${table} WHERE tenant_id = ? ORDER BY 1`).bind(t.tenant).all()).results;
   const objects: Record<string, unknown> = {};
   for (const g of groups) {

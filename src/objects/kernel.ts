@@ -41,6 +41,14 @@ class Rejected {
 
 const TIMER_FAILURE_RETRY_MS = 30_000;
 
+/**
+ * How long a D1 push that nobody awaits waits for more records before it leaves (./push-lane.ts):
+ * under load, one D1 batch per tick carries the records of every command committed meanwhile.
+ * D1 is the queryable history; what a client was answered is read from the object meanwhile
+ * (`pendingOperation`, the action's index), and named objects' registry rows are pushed at once.
+ */
+export const D1_GATHER_MS = 2;
+
 /** What a timer handler may use; it runs inside the timer's storage transaction. */
 export interface TimerScope {
   now: number;
@@ -109,6 +117,7 @@ export class ObjectKernel {
       });
     },
     () => this.#clearIdleTimer(),
+    D1_GATHER_MS,
   );
   /** The action objects: the index of an action's operations (a Quilt write waits for it). */
   readonly #actions = new PushLane(
@@ -266,7 +275,7 @@ export class ObjectKernel {
   #pushAfterAnswer(awaitsInstanceRows: boolean): Promise<void> {
     const registry = this.outbox.hasAny(awaitsInstanceRows ? ["group", "hook", "instance"] : ["group", "hook"]);
     const indexed = this.outbox.hasAny(["action"]);
-    const d1 = this.#d1.push();
+    const d1 = this.#d1.push(registry);
     const actions = this.#actions.push();
     if (registry) return Promise.all([d1, actions]).then(() => undefined);
     void d1;
@@ -325,7 +334,7 @@ export class ObjectKernel {
    * Nothing on a hot request path waits for D1; a Quilt write waits for its action's index.
    */
   flush(): Promise<void> {
-    return Promise.all([this.#actions.push(), this.#d1.push()]).then(() => undefined);
+    return Promise.all([this.#actions.push(true), this.#d1.push(true)]).then(() => undefined);
   }
 
   /** Runs one push; acknowledges what it carried, or backs the outbox timer off. */

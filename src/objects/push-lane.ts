@@ -4,43 +4,83 @@
 // instead of one round trip, one remote commit and one acknowledgement commit each (issue 10,
 // docs/benchmarks.md). Callers that arrive during a push wait for the next one, which carries
 // their records; after a failed push they are released and the outbox timer's backoff retries.
+//
+// A lane may also gather: a push asked of an idle lane leaves `gatherMs` later, with whatever the
+// object committed meanwhile (the D1 lane, ./kernel.ts: nobody awaits it on a hot path, and one
+// push per timer tick instead of one per command halves the cost of a write under load; run I in
+// docs/benchmarks.md). A push asked with `now` (a caller that awaits it: a created object's
+// registry row, the alarm, a replay) cuts the gathering short.
+
+interface Waiters {
+  promise: Promise<void>;
+  resolve: () => void;
+}
+
+function waiters(): Waiters {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
 
 export class PushLane {
   #inFlight = false;
-  #next: { promise: Promise<void>; resolve: () => void } | null = null;
+  /** Callers waiting for the next push (after the one in flight, or the gathering one). */
+  #next: Waiters | null = null;
+  #gathering: ReturnType<typeof setTimeout> | null = null;
 
   /**
    * @param send starts a push of what is pending and resolves whether it succeeded; null when
    *   nothing is pending.
    * @param idle called when the lane has nothing in flight and nobody waiting.
+   * @param gatherMs how long a push asked of an idle lane waits for more (0: it leaves at once).
    */
   constructor(
     private readonly send: () => Promise<boolean> | null,
     private readonly idle: () => void,
+    private readonly gatherMs = 0,
   ) {}
 
-  /** Resolves when what was pending at the call has been handed over (or its push failed). */
-  push(): Promise<void> {
-    if (this.#inFlight) {
-      if (!this.#next) {
-        let resolve!: () => void;
-        const promise = new Promise<void>((r) => (resolve = r));
-        this.#next = { promise, resolve };
-      }
-      return this.#next.promise;
+  /**
+   * Resolves when what was pending at the call has been handed over (or its push failed).
+   * `now`: do not gather (the caller awaits the push).
+   */
+  push(now = false): Promise<void> {
+    if (this.#inFlight) return (this.#next ??= waiters()).promise;
+    if (this.gatherMs > 0 && !now) {
+      const w = (this.#next ??= waiters());
+      this.#gathering ??= setTimeout(() => {
+        this.#gathering = null;
+        void this.#start();
+      }, this.gatherMs);
+      return w.promise;
     }
+    if (this.#gathering) {
+      clearTimeout(this.#gathering);
+      this.#gathering = null;
+    }
+    return this.#start();
+  }
+
+  /** Sends what is pending now, for the callers waiting so far. */
+  #start(): Promise<void> {
+    const mine = this.#next;
+    this.#next = null;
     const run = this.send();
     if (!run) {
+      mine?.resolve();
       this.idle();
       return Promise.resolve();
     }
     this.#inFlight = true;
     return run.then((ok) => {
       this.#inFlight = false;
+      mine?.resolve();
       const next = this.#next;
+      if (!next) return this.idle();
+      if (ok) return void this.#start();
+      // A failed push: release who waits; the outbox timer's backoff retries.
       this.#next = null;
-      if (next) (ok ? this.push() : Promise.resolve()).then(next.resolve);
-      else this.idle();
+      next.resolve();
     });
   }
 }
