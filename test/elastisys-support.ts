@@ -4,7 +4,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { expect } from "vitest";
 import type { GroupObject } from "../src/objects/group";
-import { advance, client, drained, groupStub, storageAndLedger, tenantToken, type Call } from "./helpers";
+import { advance, client, drained, groupStub, settle, storageAndLedger, tenantToken, type Call } from "./helpers";
 
 let counter = 0;
 /** A name no other test of the file uses (storage is shared by the tests of one file). */
@@ -121,6 +121,7 @@ export async function storedMachines(stub: DurableObjectStub): Promise<any[]> {
  */
 export async function snapshot(f: Fixture) {
   const stub = f.stub as DurableObjectStub<GroupObject>;
+  await settle(f.stub); // what an earlier request queued has left (D1_GATHER_MS after its answer)
   const [config, size, pool, pending] = await Promise.all([stub.getConfig(), stub.getSize(), stub.getPool(), stub.pendingOperations()]);
   const { storage, d1 } = await storageAndLedger(f.stub, f.tenant);
   return { config, size, pool: pool.ok ? { ...pool, timestamp: 0, revision: "" } : pool, pending, storage, d1 };

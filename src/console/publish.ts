@@ -41,7 +41,7 @@ export const timerTypes = (kinds: string[]): string[] => [...new Set(kinds.filte
 
 /** What a push to D1 carried: its records' types, and the registry rows as `registry:<kind>`. */
 export const pushedTypes = (entries: { entry: OutboxEntry }[]): string[] => [
-  ...new Set(entries.map(({ entry: e }) => (e.kind === "operation" || e.kind === "action" ? e.record.type : `registry:${e.kind}`))),
+  ...new Set(entries.map(({ entry: e }) => (e.kind === "operation" ? e.record.type : `registry:${e.kind}`))),
 ];
 
 /** Sends the commit's event to the tenant's feed, if the Worker has one; never throws, never awaited. */

@@ -11,12 +11,21 @@ export type OutboxEntry =
   | { kind: "group"; row: GroupRegistryRow }
   | { kind: "instance"; row: InstanceRegistryRow }
   | { kind: "hook"; row: HookRow }
-  /** A copy of a record for the object of its action (the index of its operations); not for D1. */
-  | { kind: "action"; record: OperationRecord };
+  /**
+   * Not for D1: tells the object of a Quilt action that this object (`holder`, the prefix of its
+   * operation ids) holds records of the action (src/objects/action-records.ts). Once per action.
+   */
+  | { kind: "action"; link: ActionLink };
+
+export interface ActionLink {
+  tenantId: string;
+  actionId: string;
+  holder: string;
+}
 
 /** The outbox key of an entry: one pending entry per record. */
 export const outboxKey = (e: OutboxEntry) =>
-  e.kind === "operation" || e.kind === "action" ? e.record.id : e.kind === "group" ? `${e.row.tenantId}/${e.row.name}` : e.kind === "instance" ? e.row.uuid : e.row.id;
+  e.kind === "operation" ? e.record.id : e.kind === "action" ? e.link.actionId : e.kind === "group" ? `${e.row.tenantId}/${e.row.name}` : e.kind === "instance" ? e.row.uuid : e.row.id;
 
 /** Writes entries in D1 batches of 50 statements. */
 export async function pushEntries(d1: D1Database, entries: OutboxEntry[]): Promise<void> {

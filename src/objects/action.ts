@@ -1,50 +1,74 @@
 // The object of a Quilt orchestrator action (`<tenant>:action:<id>`, binding ACTIONS): it serializes
-// the action's rollbacks and is the index of the operations recorded under the action. Every record
-// with that action id is sent here by the object that wrote it (the outbox's `action` entries,
-// ./kernel.ts), before that write is answered — so the action's listing and its rollbacks include
-// every answered write without reading D1 (issue 10, read-your-writes).
+// the action's rollbacks and knows which objects hold the operations recorded under the action.
+// Each object keeps its own records of an action (./action-records.ts) and, with its first one,
+// links itself here before that write is answered — so the action's listing and its rollbacks
+// include every answered write without reading D1 (issue 10, read-your-writes), and a write under
+// an action the object already holds costs no call here.
 import type { Env } from "../env";
-import { fail, objectName, type CommandContext, type CommandResult, type OperationRecord, type Result } from "../domain/operations";
+import { fail, objectName, operationIdPrefix, type CommandContext, type CommandResult, type OperationRecord, type Result } from "../domain/operations";
 import { planRollback, rollbackOutcome, type RollbackInput } from "../domain/undo";
 import type * as quilt from "./commands/quilt";
+import { byActionOrder } from "./action-records";
 import { KernelObject } from "./base";
 
 export type { RollbackInput } from "../domain/undo";
+
+const HOLDER_RE = /^([gtah])-([0-9a-f]{64})$/;
 
 export class ActionObject extends KernelObject {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env, { handlers: {}, binding: "a", missing: () => null });
   }
 
-  /** Keeps the newest version of each record (pushes may arrive twice or out of order). */
-  async indexOperations(records: OperationRecord[]): Promise<Result<{ indexed: number }>> {
+  /** Notes that `holder` (an object's operation-id prefix) holds records of this action; repeats are no-ops. */
+  async linkHolder(tenantId: string, actionId: string, holder: string): Promise<Result<{ holders: number }>> {
+    // Only kernels call this (never a dialect): a refusal here means a bug, not bad input.
+    if (!HOLDER_RE.test(holder)) return fail("INVALID", `not an object's name: ${holder}`);
+    const identity = this.#identity();
+    if (identity && (identity.tenantId !== tenantId || identity.actionId !== actionId)) return fail("CONFLICT", "this object is another action's");
     this.k.commit(() => {
-      for (const r of records) {
-        this.ctx.storage.sql.exec(
-          `INSERT INTO action_ops (id, created_at, seq, version, record) VALUES (?, ?, ?, ?, ?)
-           ON CONFLICT(id) DO UPDATE SET created_at = excluded.created_at, seq = excluded.seq, version = excluded.version, record = excluded.record
-           WHERE excluded.version > action_ops.version`,
-          r.id,
-          r.createdAt,
-          r.seq,
-          r.version,
-          JSON.stringify(r),
-        );
-      }
+      if (!identity) this.ctx.storage.sql.exec(`INSERT INTO action_identity (key, tenant_id, action_id) VALUES ('action', ?, ?)`, tenantId, actionId);
+      this.ctx.storage.sql.exec(`INSERT OR IGNORE INTO action_holders (holder) VALUES (?)`, holder);
     });
-    return { ok: true, indexed: records.length };
+    return { ok: true, holders: this.#holders().length };
   }
 
-  /** The action's operations, oldest first (by time, then by the writer's sequence). */
+  /** The action's operations, oldest first (by time, then by the writer's sequence), from every object holding some. */
   async listOperations(): Promise<Result<{ operations: OperationRecord[] }>> {
-    return { ok: true, operations: this.#operations() };
+    return this.#operations();
   }
 
-  #operations(): OperationRecord[] {
-    return this.ctx.storage.sql
-      .exec<{ record: string }>(`SELECT record FROM action_ops ORDER BY created_at, seq, id`)
-      .toArray()
-      .map((r) => JSON.parse(r.record) as OperationRecord);
+  #identity(): { tenantId: string; actionId: string } | null {
+    const row = this.ctx.storage.sql.exec<{ tenant_id: string; action_id: string }>(`SELECT tenant_id, action_id FROM action_identity`).toArray()[0];
+    return row ? { tenantId: row.tenant_id, actionId: row.action_id } : null;
+  }
+
+  #holders(): string[] {
+    return this.ctx.storage.sql.exec<{ holder: string }>(`SELECT holder FROM action_holders ORDER BY holder`).toArray().map((r) => r.holder);
+  }
+
+  /** Asks every holder for its records of this action (one call each, at once); a holder that fails fails the read. */
+  async #operations(): Promise<Result<{ operations: OperationRecord[] }>> {
+    const identity = this.#identity();
+    if (!identity) return { ok: true, operations: [] };
+    const parts = await Promise.all(
+      this.#holders().map(async (holder) => {
+        // This object's own records (a rollback recorded under the action it rolls back): no call.
+        if (holder === operationIdPrefix({ binding: "a", hex: this.ctx.id.toString() })) return this.actionOperations(identity.tenantId, identity.actionId);
+        const [, binding, hex] = HOLDER_RE.exec(holder)!;
+        const ns = { g: this.env.GROUPS, t: this.env.TARGETS, a: this.env.ACTIONS, h: this.env.HOOKS }[binding as "g" | "t" | "a" | "h"] as unknown as DurableObjectNamespace<KernelObject>;
+        return ns
+          .get(ns.idFromString(hex))
+          .actionOperations(identity.tenantId, identity.actionId)
+          .catch((err: unknown) => fail("UNAVAILABLE", `an object holding this action's operations did not answer: ${String(err)}`));
+      }),
+    );
+    const operations: OperationRecord[] = [];
+    for (const p of parts) {
+      if (!p.ok) return p;
+      operations.push(...(p.operations as OperationRecord[]));
+    }
+    return { ok: true, operations: operations.sort(byActionOrder) };
   }
 
   /**
@@ -65,7 +89,9 @@ export class ActionObject extends KernelObject {
     if (begun.state === "in-flight") return fail("IN_FLIGHT", `a rollback with Idempotency-Key '${ctx.idempotencyKey}' is still executing`);
     const claim = begun.claim;
     try {
-      const planned = planRollback(this.#operations(), input);
+      const listed = await this.#operations();
+      if (!listed.ok) return listed;
+      const planned = planRollback(listed.operations, input);
       if (!planned.ok) return planned;
       const undone: quilt.UndoResult[] = [];
       for (const op of planned.ops) {

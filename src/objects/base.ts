@@ -23,6 +23,14 @@ export abstract class KernelObject extends DurableObject<Env> {
     return { ok: true, operation: this.k.pendingOperation(tenantId, id) };
   }
 
+  /**
+   * The records this object wrote under a Quilt action, oldest first (asked by the action's object,
+   * ./action.ts, when it lists or rolls back the action). Another tenant's are not answered.
+   */
+  async actionOperations(tenantId: string, actionId: string): Promise<Result<{ operations: OperationRecord[] }>> {
+    return { ok: true, operations: this.k.outbox.actions.list(actionId).filter((r) => r.tenantId === tenantId) };
+  }
+
   /** Ledger records written here but not yet acknowledged by D1 (elastisys activities merge them). */
   async pendingOperations(): Promise<OperationRecord[]> {
     return this.k.outbox.pendingOperations();

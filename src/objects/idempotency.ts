@@ -10,6 +10,8 @@
 // (operation type, target, key) here.
 import { IDEMPOTENCY_RETENTION_MS } from "../domain/operations";
 
+const ABSENT_MAX = 1_000;
+
 export interface StoredResponse {
   fingerprint: string;
   response: unknown;
@@ -33,6 +35,13 @@ export type Begun =
 export class IdempotencyStore {
   /** Scopes whose request is executing right now in this instance (lost with it, on purpose). */
   readonly #inFlight = new Set<string>();
+  /**
+   * Scopes this instance read as not stored, until it stores one (`complete`): a keyed command
+   * that checks for a replay before an await (`replayed`) and again when it begins asks storage
+   * once. Only this instance writes the table, so the set cannot go stale; forgotten after a
+   * rolled-back transaction and when it grows past ABSENT_MAX.
+   */
+  readonly #absent = new Set<string>();
 
   constructor(private readonly storage: DurableObjectStorage) {}
 
@@ -61,6 +70,7 @@ export class IdempotencyStore {
   complete(claim: Claim, response: unknown, now: number): number | null {
     this.#inFlight.delete(claim.scope);
     if (!claim.store) return null;
+    this.#absent.delete(claim.scope);
     this.storage.sql.exec(
       `INSERT OR REPLACE INTO idempotency (scope, fingerprint, response, expires_at) VALUES (?, ?, ?, ?)`,
       claim.scope,
@@ -77,10 +87,19 @@ export class IdempotencyStore {
   }
 
   get(scope: string, now: number): StoredResponse | null {
+    if (this.#absent.has(scope)) return null;
     const row = this.storage.sql
       .exec<{ fingerprint: string; response: string }>(`SELECT fingerprint, response FROM idempotency WHERE scope = ? AND expires_at > ?`, scope, now)
       .toArray()[0];
-    return row ? { fingerprint: row.fingerprint, response: JSON.parse(row.response) } : null;
+    if (row) return { fingerprint: row.fingerprint, response: JSON.parse(row.response) };
+    if (this.#absent.size >= ABSENT_MAX) this.#absent.clear();
+    this.#absent.add(scope);
+    return null;
+  }
+
+  /** A transaction rolled back: a record this instance stored may be gone, one it read as absent may not be. */
+  forget(): void {
+    this.#absent.clear();
   }
 
   /** Deletes expired records; returns the next expiry, or null when none is left. */

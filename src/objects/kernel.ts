@@ -16,19 +16,13 @@ import { Timers, type Timer, type TimerKind } from "./timers";
 import { PushLane } from "./push-lane";
 import { GroupTx } from "./tx";
 
-/** Sends records to the objects of their actions, one call per action (ActionObject.indexOperations). */
-async function indexInActions(env: Env, entries: OutboxEntry[]): Promise<void> {
-  const byAction = new Map<string, OperationRecord[]>();
-  for (const e of entries) {
-    if (e.kind !== "action" || !e.record.actionId) continue;
-    const name = objectName(e.record.tenantId, "action", e.record.actionId);
-    const list = byAction.get(name);
-    if (list) list.push(e.record);
-    else byAction.set(name, [e.record]);
-  }
+/** Tells the objects of actions that this object holds records of them (ActionObject.linkHolder), one call per action. */
+async function linkActions(env: Env, entries: OutboxEntry[]): Promise<void> {
   await Promise.all(
-    [...byAction].map(async ([name, records]) => {
-      const r = await env.ACTIONS.get(env.ACTIONS.idFromName(name)).indexOperations(records);
+    entries.map(async (e) => {
+      if (e.kind !== "action") return;
+      const { tenantId, actionId, holder } = e.link;
+      const r = await env.ACTIONS.get(env.ACTIONS.idFromName(objectName(tenantId, "action", actionId))).linkHolder(tenantId, actionId, holder);
       if (!r.ok) throw new Error(r.message);
     }),
   );
@@ -119,12 +113,12 @@ export class ObjectKernel {
     () => this.#clearIdleTimer(),
     D1_GATHER_MS,
   );
-  /** The action objects: the index of an action's operations (a Quilt write waits for it). */
+  /** The action objects: which objects hold an action's records (the first Quilt write of an action here waits for it). */
   readonly #actions = new PushLane(
     () => {
       const batch = this.outbox.pending("actions");
       if (batch.length === 0) return null;
-      return this.#pushed(batch, () => indexInActions(this.env, batch.map((p) => p.entry)));
+      return this.#pushed(batch, () => linkActions(this.env, batch.map((p) => p.entry)));
     },
     () => this.#clearIdleTimer(),
   );
@@ -136,10 +130,11 @@ export class ObjectKernel {
   ) {
     this.#handlers = { ...options.handlers, ...kernelHandlers };
     this.#missing = options.missing;
-    this.store = new GroupStore(state.storage, operationIdPrefix({ binding: options.binding, hex: state.id.toString() }));
+    const holder = operationIdPrefix({ binding: options.binding, hex: state.id.toString() });
+    this.store = new GroupStore(state.storage, holder);
     this.#publisher = new ChangePublisher(env, this.store);
     this.timers = new Timers(state.storage);
-    this.outbox = new Outbox(state.storage);
+    this.outbox = new Outbox(state.storage, holder);
     this.idempotency = new IdempotencyStore(state.storage);
     this.deliveries = new Deliveries(state.storage, this.timers, this.outbox, this.store);
     state.blockConcurrencyWhile(async () => {
@@ -171,6 +166,7 @@ export class ObjectKernel {
     } catch (err) {
       this.store.load();
       this.outbox.forgetCounts();
+      this.idempotency.forget();
       throw err;
     }
     void this.timers.arm(Date.now());
@@ -262,11 +258,13 @@ export class ObjectKernel {
 
   /**
    * Issue 10: a mutation answers once its state and ledger record are committed here; the client
-   * does not wait for D1. The push is dispatched now, before the answer leaves, so a read made
-   * after the answer reaches D1 after the write; a failed or lost push is retried by the alarm (the
+   * does not wait for D1. The D1 push leaves a moment after the answer (`D1_GATHER_MS`: under
+   * load one batch carries many commands); until it lands, reads by id and the pool's activities
+   * find the record here (`pendingOperation`); a failed or lost push is retried by the alarm (the
    * outbox timer the commit set). Not `waitUntil`: an object keeps running while it has work in
-   * flight. Awaited: the records' copies for their action's object (one Durable Object call, no D1:
-   * an action lists and rolls back what it was answered at once), and the registry rows of a named
+   * flight. Awaited: the link telling an action's object that this object holds records of it, the
+   * first time only (one Durable Object call, no D1: an action lists and rolls back what it was
+   * answered at once, ./action-records.ts), and the registry rows of a named
    * object the request created or deleted — a group, a hook, and an instance for the KraftCloud
    * instance routes (`awaitsInstanceRows`): lookups by uuid and lists read D1, and creating a named
    * object may take that one round trip (issue 10). The instance rows of machines a reconcile

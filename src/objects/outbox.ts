@@ -5,6 +5,7 @@
 // goes through here (../db/push.ts).
 import { outboxKey, type OutboxEntry } from "../db/push";
 import type { OperationRecord } from "../domain/operations";
+import { ActionRecords } from "./action-records";
 
 interface Row {
   kind: string;
@@ -43,7 +44,16 @@ export class Outbox {
   /** The stored revision of the rows this instance wrote and has not deleted (slot → rev). */
   readonly #revs = new Map<string, number>();
 
-  constructor(private readonly storage: DurableObjectStorage) {}
+  /** The records written here under Quilt actions (./action-records.ts). */
+  readonly actions: ActionRecords;
+
+  /** @param holder this object's name in its operation ids (what an action's object links to). */
+  constructor(
+    private readonly storage: DurableObjectStorage,
+    private readonly holder = "",
+  ) {
+    this.actions = new ActionRecords(storage);
+  }
 
   #known(): Map<string, number> {
     if (!this.#counts) {
@@ -58,6 +68,7 @@ export class Outbox {
     this.#counts = null;
     this.#pushed.clear();
     this.#revs.clear();
+    this.actions.forget();
   }
 
   #count(kinds: string[]): number {
@@ -69,11 +80,15 @@ export class Outbox {
 
   /**
    * Adds or replaces the entry for (kind, key): only the newest version of a record is pushed. A
-   * record under an orchestrator action is also queued for that action's object, which indexes the
-   * action's operations (lists and rollbacks read it there, not in D1).
+   * record under an orchestrator action is also kept here for that action (the action's object asks
+   * the objects holding its records when it lists or rolls back, not D1); the first one of an action
+   * queues the link that tells the action's object.
    */
   put(entry: OutboxEntry): void {
-    if (entry.kind === "operation" && entry.record.actionId) this.#put({ kind: "action", record: entry.record });
+    const r = entry.kind === "operation" ? entry.record : null;
+    if (r?.actionId && this.actions.record(r as OperationRecord & { actionId: string })) {
+      this.#put({ kind: "action", link: { tenantId: r.tenantId, actionId: r.actionId, holder: this.holder } });
+    }
     this.#put(entry);
   }
 
@@ -95,7 +110,7 @@ export class Outbox {
     if (rev === 1 || redelivered) counts.set(entry.kind, (counts.get(entry.kind) ?? 0) + 1);
   }
 
-  /** What waits, oldest first; `to`: only what goes to D1, or only the copies for action objects. */
+  /** What waits, oldest first; `to`: only what goes to D1, or only the links for action objects. */
   pending(to?: "d1" | "actions"): PendingEntry[] {
     const n = to === "actions" ? this.#count(["action"]) : to === "d1" ? this.size() - this.#count(["action"]) : this.size();
     if (n === 0) return [];

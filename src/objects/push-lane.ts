@@ -46,19 +46,22 @@ export class PushLane {
    */
   push(now = false): Promise<void> {
     if (this.#inFlight) return (this.#next ??= waiters()).promise;
-    if (this.gatherMs > 0 && !now) {
-      const w = (this.#next ??= waiters());
-      this.#gathering ??= setTimeout(() => {
-        this.#gathering = null;
-        void this.#start();
-      }, this.gatherMs);
-      return w.promise;
-    }
+    if (this.gatherMs > 0 && !now) return this.#gather();
     if (this.#gathering) {
       clearTimeout(this.#gathering);
       this.#gathering = null;
     }
     return this.#start();
+  }
+
+  /** Waits `gatherMs` (once for everybody asking meanwhile), then sends. */
+  #gather(): Promise<void> {
+    const w = (this.#next ??= waiters());
+    this.#gathering ??= setTimeout(() => {
+      this.#gathering = null;
+      void this.#start();
+    }, this.gatherMs);
+    return w.promise;
   }
 
   /** Sends what is pending now, for the callers waiting so far. */
@@ -77,7 +80,8 @@ export class PushLane {
       mine?.resolve();
       const next = this.#next;
       if (!next) return this.idle();
-      if (ok) return void this.#start();
+      // What was committed during the push goes next; a gathering lane gathers for it again.
+      if (ok) return void (this.gatherMs > 0 ? this.#gather() : this.#start());
       // A failed push: release who waits; the outbox timer's backoff retries.
       this.#next = null;
       next.resolve();

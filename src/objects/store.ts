@@ -41,6 +41,7 @@ export class GroupStore {
   load(): void {
     this.#changes++;
     this.#docs.clear();
+    this.#seq = null;
     const g = this.storage.sql.exec<{ value: string }>(`SELECT value FROM kv WHERE key = 'group'`).toArray()[0];
     this.group = g ? (JSON.parse(g.value) as GroupState) : null;
     this.machines = new Map(
@@ -98,14 +99,14 @@ export class GroupStore {
     this.#docs.set(key, null);
   }
 
+  /** The sequence's last value as this life knows it (null: read it first); forgotten by load(). */
+  #seq: number | null = null;
+
   /** Next value of the object's sequence (operation order, registry versions); survives deletion. */
   nextSeq(): number {
-    const row = this.storage.sql
-      .exec<{ value: string }>(
-        `INSERT INTO kv (key, value) VALUES ('seq', '1')
-         ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1 RETURNING value`,
-      )
-      .one();
-    return Number(row.value);
+    this.#seq ??= Number(this.storage.sql.exec<{ value: string }>(`SELECT value FROM kv WHERE key = 'seq'`).toArray()[0]?.value ?? 0);
+    this.#seq++;
+    this.storage.sql.exec(`INSERT OR REPLACE INTO kv (key, value) VALUES ('seq', ?)`, String(this.#seq));
+    return this.#seq;
   }
 }
