@@ -81,9 +81,19 @@ export function canonicalJson(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
 }
 
+/** Recent fingerprints by canonical text: a client retrying a request (a replay) hashes nothing again. */
+const recentPrints = new Map<string, string>();
+const RECENT_PRINTS_MAX = 256;
+
 export async function fingerprint(value: unknown): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(canonicalJson(value)));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  const text = canonicalJson(value);
+  const known = recentPrints.get(text);
+  if (known !== undefined) return known;
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  const print = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  if (recentPrints.size >= RECENT_PRINTS_MAX) recentPrints.delete(recentPrints.keys().next().value as string);
+  recentPrints.set(text, print);
+  return print;
 }
 
 export type Result<T> = ({ ok: true } & T) | Failure;

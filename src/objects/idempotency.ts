@@ -11,6 +11,7 @@
 import { IDEMPOTENCY_RETENTION_MS } from "../domain/operations";
 
 const ABSENT_MAX = 1_000;
+const RECENT_MAX = 256;
 
 export interface StoredResponse {
   fingerprint: string;
@@ -42,6 +43,18 @@ export class IdempotencyStore {
    * rolled-back transaction and when it grows past ABSENT_MAX.
    */
   readonly #absent = new Set<string>();
+  /**
+   * Records this instance stored or read lately (scope → what the row holds), so a client retrying
+   * the same request (a replay) costs no SQL: only this instance writes the table (`complete`,
+   * `expire`), each entry is checked against its expiry, and the map holds RECENT_MAX entries.
+   */
+  readonly #recent = new Map<string, { fingerprint: string; response: string; expiresAt: number }>();
+
+  #remember(scope: string, fingerprint: string, response: string, expiresAt: number): void {
+    this.#recent.delete(scope);
+    if (this.#recent.size >= RECENT_MAX) this.#recent.delete(this.#recent.keys().next().value as string);
+    this.#recent.set(scope, { fingerprint, response, expiresAt });
+  }
 
   constructor(private readonly storage: DurableObjectStorage) {}
 
@@ -71,13 +84,15 @@ export class IdempotencyStore {
     this.#inFlight.delete(claim.scope);
     if (!claim.store) return null;
     this.#absent.delete(claim.scope);
+    const text = JSON.stringify(response);
     this.storage.sql.exec(
       `INSERT OR REPLACE INTO idempotency (scope, fingerprint, response, expires_at) VALUES (?, ?, ?, ?)`,
       claim.scope,
       claim.fingerprint ?? "",
-      JSON.stringify(response),
+      text,
       now + IDEMPOTENCY_RETENTION_MS,
     );
+    this.#remember(claim.scope, claim.fingerprint ?? "", text, now + IDEMPOTENCY_RETENTION_MS);
     return now + IDEMPOTENCY_RETENTION_MS;
   }
 
@@ -88,10 +103,15 @@ export class IdempotencyStore {
 
   get(scope: string, now: number): StoredResponse | null {
     if (this.#absent.has(scope)) return null;
+    const recent = this.#recent.get(scope);
+    if (recent && recent.expiresAt > now) return { fingerprint: recent.fingerprint, response: JSON.parse(recent.response) };
     const row = this.storage.sql
-      .exec<{ fingerprint: string; response: string }>(`SELECT fingerprint, response FROM idempotency WHERE scope = ? AND expires_at > ?`, scope, now)
+      .exec<{ fingerprint: string; response: string; expires_at: number }>(`SELECT fingerprint, response, expires_at FROM idempotency WHERE scope = ? AND expires_at > ?`, scope, now)
       .toArray()[0];
-    if (row) return { fingerprint: row.fingerprint, response: JSON.parse(row.response) };
+    if (row) {
+      this.#remember(scope, row.fingerprint, row.response, row.expires_at);
+      return { fingerprint: row.fingerprint, response: JSON.parse(row.response) };
+    }
     if (this.#absent.size >= ABSENT_MAX) this.#absent.clear();
     this.#absent.add(scope);
     return null;
@@ -100,11 +120,13 @@ export class IdempotencyStore {
   /** A transaction rolled back: a record this instance stored may be gone, one it read as absent may not be. */
   forget(): void {
     this.#absent.clear();
+    this.#recent.clear();
   }
 
   /** Deletes expired records; returns the next expiry, or null when none is left. */
   expire(now: number): number | null {
     this.storage.sql.exec(`DELETE FROM idempotency WHERE expires_at <= ?`, now);
+    for (const [scope, r] of this.#recent) if (r.expiresAt <= now) this.#recent.delete(scope);
     return this.nextExpiry();
   }
 

@@ -120,8 +120,13 @@ export class Records {
     this.store.putDoc("owner", this.#owner);
   }
 
+  /** Whether this transaction already set the outbox timer (one timer read per transaction, not per record). */
+  #flushTimerSet = false;
+
   private queue(entry: OutboxEntry): void {
     this.outbox.put(entry);
+    if (this.#flushTimerSet) return;
     this.timers.setEarliest("outbox-flush", this.now + OUTBOX_SAFETY_MS);
+    this.#flushTimerSet = true;
   }
 }
