@@ -106,8 +106,10 @@ export const MIGRATIONS: Migration[] = [
       sql.exec(`CREATE INDEX IF NOT EXISTS action_records_by_action ON action_records (action_id, created_at, seq)`);
       sql.exec(`CREATE TABLE IF NOT EXISTS action_holders (holder TEXT PRIMARY KEY)`);
       sql.exec(`CREATE TABLE IF NOT EXISTS action_identity (key TEXT PRIMARY KEY CHECK (key = 'action'), tenant_id TEXT NOT NULL, action_id TEXT NOT NULL)`);
-      // Nothing is deployed (issue 10): the index copies of version 4 are not carried over.
+      // Nothing is deployed (issue 10): the index copies of version 4 are not carried over, and
+      // copies still waiting in an outbox (the old `action` entries) are dropped, not pushed as links.
       sql.exec(`DROP TABLE IF EXISTS action_ops`);
+      sql.exec(`DELETE FROM outbox WHERE kind = 'action'`);
     },
   },
 ];
