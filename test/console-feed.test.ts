@@ -21,7 +21,10 @@ async function openFeed(s: Session): Promise<Socket> {
   const ws = res.webSocket!;
   ws.accept();
   const messages: any[] = [];
-  ws.addEventListener("message", (e) => messages.push(typeof e.data === "string" && e.data.startsWith("{") ? JSON.parse(e.data) : e.data));
+  // A block, not an expression: an event handler that returns a value draws a runtime warning.
+  ws.addEventListener("message", (e) => {
+    messages.push(typeof e.data === "string" && e.data.startsWith("{") ? JSON.parse(e.data) : e.data);
+  });
   return {
     ws,
     messages,
