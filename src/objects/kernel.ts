@@ -39,7 +39,7 @@ const TIMER_FAILURE_RETRY_MS = 30_000;
  * How long a D1 push that nobody awaits waits for more records before it leaves (./push-lane.ts):
  * under load, one D1 batch per tick carries the records of every command committed meanwhile.
  * D1 is the queryable history; what a client was answered is read from the object meanwhile
- * (`pendingOperation`, the action's index), and named objects' registry rows are pushed at once.
+ * (`pendingOperation`, an action's holders), and named objects' registry rows are pushed at once.
  */
 export const D1_GATHER_MS = 2;
 
@@ -329,7 +329,8 @@ export class ObjectKernel {
    * Pushes the outbox and resolves when what was pending at the call has been handed over (or has
    * failed: the outbox timer then retries with backoff): to D1, and to the action objects (the
    * index of an action's operations), each a lane with one push in flight (./push-lane.ts).
-   * Nothing on a hot request path waits for D1; a Quilt write waits for its action's index.
+   * Nothing on a hot request path waits for D1; the first Quilt write of an object under an action
+   * waits for its link to the action's object.
    */
   flush(): Promise<void> {
     return Promise.all([this.#actions.push(true), this.#d1.push(true)]).then(() => undefined);

@@ -6,9 +6,9 @@
 // their records; after a failed push they are released and the outbox timer's backoff retries.
 //
 // A lane may also gather: a push asked of an idle lane leaves `gatherMs` later, with whatever the
-// object committed meanwhile (the D1 lane, ./kernel.ts: nobody awaits it on a hot path, and one
-// push per timer tick instead of one per command halves the cost of a write under load; run I in
-// docs/benchmarks.md). A push asked with `now` (a caller that awaits it: a created object's
+// object committed meanwhile (the D1 lane, ./kernel.ts: nobody awaits it on a hot path; under
+// `POST /pool/size` load one D1 batch then carries about seven commands instead of one or two, run
+// I in docs/benchmarks.md). A push asked with `now` (a caller that awaits it: a created object's
 // registry row, the alarm, a replay) cuts the gathering short.
 
 interface Waiters {
