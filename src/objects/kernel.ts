@@ -328,7 +328,8 @@ export class ObjectKernel {
   /**
    * Pushes the outbox and resolves when what was pending at the call has been handed over (or has
    * failed: the outbox timer then retries with backoff): to D1, and to the action objects (the
-   * index of an action's operations), each a lane with one push in flight (./push-lane.ts).
+   * links saying which objects hold an action's records), each a lane with one push in flight
+   * (./push-lane.ts); neither waits for a gathering window.
    * Nothing on a hot request path waits for D1; the first Quilt write of an object under an action
    * waits for its link to the action's object.
    */
