@@ -29,7 +29,8 @@ export class ActionRecords {
       r.version,
       JSON.stringify(r),
     );
-    // Known only once committed: a rolled-back first write must queue its link again (forget()).
+    // Known from here on; if this transaction rolls back, forget() drops it, so the next first
+    // write of the action queues its link again.
     this.#known.add(r.actionId);
     return first;
   }

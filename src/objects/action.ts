@@ -21,7 +21,7 @@ export class ActionObject extends KernelObject {
   }
 
   /** Notes that `holder` (an object's operation-id prefix) holds records of this action; repeats are no-ops. */
-  async linkHolder(tenantId: string, actionId: string, holder: string): Promise<Result<{ holders: number }>> {
+  async linkHolder(tenantId: string, actionId: string, holder: string): Promise<Result<object>> {
     // Only kernels call this (never a dialect): a refusal here means a bug, not bad input.
     if (!HOLDER_RE.test(holder)) return fail("INVALID", `not an object's name: ${holder}`);
     const identity = this.#identity();
@@ -30,7 +30,7 @@ export class ActionObject extends KernelObject {
       if (!identity) this.ctx.storage.sql.exec(`INSERT INTO action_identity (key, tenant_id, action_id) VALUES ('action', ?, ?)`, tenantId, actionId);
       this.ctx.storage.sql.exec(`INSERT OR IGNORE INTO action_holders (holder) VALUES (?)`, holder);
     });
-    return { ok: true, holders: this.#holders().length };
+    return { ok: true };
   }
 
   /** The action's operations, oldest first (by time, then by the writer's sequence), from every object holding some. */

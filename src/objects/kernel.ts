@@ -272,12 +272,12 @@ export class ObjectKernel {
    */
   #pushAfterAnswer(awaitsInstanceRows: boolean): Promise<void> {
     const registry = this.outbox.hasAny(awaitsInstanceRows ? ["group", "hook", "instance"] : ["group", "hook"]);
-    const indexed = this.outbox.hasAny(["action"]);
+    const linking = this.outbox.hasAny(["action"]);
     const d1 = this.#d1.push(registry);
     const actions = this.#actions.push();
     if (registry) return Promise.all([d1, actions]).then(() => undefined);
     void d1;
-    return indexed ? actions : Promise.resolve();
+    return linking ? actions : Promise.resolve();
   }
 
   /**
