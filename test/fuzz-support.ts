@@ -249,7 +249,10 @@ export const json = (v: unknown) => JSON.stringify(v);
 export async function stateOf(stubs: DurableObjectStub[], tenants: string[]): Promise<unknown> {
   const objects = await Promise.all(
     stubs.map((stub) =>
-      runInDurableObject(stub, (_i, state) => {
+      runInDurableObject(stub, async (instance, state) => {
+        // What an earlier accepted request queued leaves D1_GATHER_MS after its answer
+        // (src/objects/push-lane.ts): hand it over first, or a refusal seems to change the outbox.
+        await (instance as { k?: { flush(): Promise<void> } }).k?.flush();
         const sql = state.storage.sql;
         const tables = sql.exec<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' ORDER BY name`).toArray();
         return Object.fromEntries(tables.map(({ name }) => [name, sql.exec(`SELECT * FROM "${name}"`).toArray().map((r) => JSON.stringify(r)).sort()]));
