@@ -2,7 +2,12 @@
 // objects before its own command, so it begins its request itself. While it runs, the same key is
 // IN_FLIGHT; an object killed in the middle leaves nothing behind (in flight was in memory only),
 // so the same key then runs; once completed, it replays, and a different request is a conflict.
+// A command claims its key from memory and writes the record only where none is stored: a key
+// stored before the object's restart is still replayed (or a conflict) and changes nothing, and
+// a record past its retention that the expiry timer has not deleted yet lets the key run again.
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { settle, storageAndLedger } from "./helpers";
 import { hangCalls, kernelTenant, killAll, until } from "./kernel-support";
 
 const TENANT = "ki-tenant";
@@ -16,7 +21,9 @@ describe("a rollback killed in the middle", () => {
     const input = { target_action_id: action, force: false };
 
     // The container's call to its same-named group hangs: the rollback waits in its call to the
-    // container (undoOperation looks up the container's provider first).
+    // container (undoOperation looks up the container's provider first). The container keeps the
+    // provider its resize asked for (src/objects/target.ts): a notice makes it ask again.
+    await stubOf("container", "c-rb").forgetProvider();
     const gate = await hangCalls(stubOf("container", "c-rb"), "GROUPS");
     const first = stubOf("action", action).rollbackAction(ctx("action", action, { idempotencyKey: "rb-1" }), input).catch((err: unknown) => ({ ok: false as const, err }));
     await until(async () => gate.reached);
@@ -32,5 +39,57 @@ describe("a rollback killed in the middle", () => {
     expect(replay).toMatchObject({ ok: true, replayed: true });
     if (again.ok && replay.ok) expect(replay.operation.id).toBe(again.operation.id);
     expect(await stubOf("action", action).rollbackAction(ctx("action", action, { idempotencyKey: "rb-1" }), { ...input, force: true })).toMatchObject({ ok: false, code: "IDEMPOTENCY_CONFLICT" });
+  });
+});
+
+describe("a keyed command whose record this life of the object does not know", () => {
+  // A command claims its key from memory and stores the record only if none is live (one
+  // statement, src/objects/idempotency.ts `claim`); a stored key it did not know rolls the
+  // attempt back and is answered from storage.
+  it("replays the stored answer after a restart; a different request with the key is a conflict; neither changes anything", async () => {
+    const c = "c-new-life";
+    const g = "g-new-life";
+    const resize = { memory_limit_mb: 256, cpu_limit_percent: 50 };
+    const first = await stubOf("container", c).resizeContainer(ctx("container", c, { idempotencyKey: "nl-1", actionId: "act-nl" }), resize);
+    expect(first.ok).toBe(true);
+    expect((await stubOf("group", g).configure(ctx("group", g), { updatePeriodSeconds: 3600 })).ok).toBe(true);
+    const sized = await stubOf("group", g).setDesiredSize(ctx("group", g, { idempotencyKey: "nl-2" }), 3);
+    expect(sized).toMatchObject({ ok: true, replayed: false });
+    await killAll();
+
+    // Both objects' pushes first: each snapshot reads the tenant's whole D1 ledger.
+    const both = async () => {
+      await Promise.all([settle(stubOf("container", c)), settle(stubOf("group", g))]);
+      return { c: await storageAndLedger(stubOf("container", c), TENANT), g: await storageAndLedger(stubOf("group", g), TENANT) };
+    };
+    const before = await both();
+    const again = await stubOf("container", c).resizeContainer(ctx("container", c, { idempotencyKey: "nl-1", actionId: "act-nl" }), resize);
+    expect(again).toMatchObject({ ok: true, replayed: true });
+    if (first.ok && again.ok) expect(again.operation.id).toBe(first.operation.id);
+    expect(await stubOf("group", g).setDesiredSize(ctx("group", g, { idempotencyKey: "nl-2" }), 3)).toMatchObject({ ok: true, replayed: true, desiredSize: 3 });
+    expect(await stubOf("container", c).resizeContainer(ctx("container", c, { idempotencyKey: "nl-1", actionId: "act-nl" }), { ...resize, memory_limit_mb: 512 })).toMatchObject({ ok: false, code: "IDEMPOTENCY_CONFLICT" });
+    expect(await stubOf("group", g).setDesiredSize(ctx("group", g, { idempotencyKey: "nl-2" }), 4)).toMatchObject({ ok: false, code: "IDEMPOTENCY_CONFLICT" });
+    await killAll(); // the attempts' rollbacks left nothing in memory either
+    expect(await both()).toEqual(before);
+    expect(await stubOf("group", g).getSize()).toMatchObject({ ok: true, desiredSize: 3 });
+  });
+});
+
+describe("a key past its retention whose record is not deleted yet", () => {
+  it("runs as a new request (the expired record is replaced), then replays", async () => {
+    const c = "c-expired";
+    const key = { idempotencyKey: "ex-1", actionId: "act-ex" };
+    expect(await stubOf("container", c).resizeContainer(ctx("container", c, key), { memory_limit_mb: 256, cpu_limit_percent: 50 })).toMatchObject({ ok: true, replayed: false });
+    await killAll();
+    // The expiry timer has not run yet (src/objects/kernel.ts "idempotency-expiry"); the row says it expired.
+    await runInDurableObject(stubOf("container", c), (_i, s) => s.storage.sql.exec(`UPDATE idempotency SET expires_at = ?`, Date.now() - 1));
+    const fresh = await stubOf("container", c).resizeContainer(ctx("container", c, key), { memory_limit_mb: 512, cpu_limit_percent: 50 });
+    expect(fresh).toMatchObject({ ok: true, replayed: false });
+    if (fresh.ok) expect(fresh.state.memory_limit_mb).toBe(512);
+    const replay = await stubOf("container", c).resizeContainer(ctx("container", c, key), { memory_limit_mb: 512, cpu_limit_percent: 50 });
+    expect(replay).toMatchObject({ ok: true, replayed: true });
+    if (fresh.ok && replay.ok) expect(replay.operation.id).toBe(fresh.operation.id);
+    await killAll();
+    expect(await stubOf("container", c).resizeContainer(ctx("container", c, key), { memory_limit_mb: 512, cpu_limit_percent: 50 })).toMatchObject({ ok: true, replayed: true });
   });
 });

@@ -145,6 +145,36 @@ describe("webhook provider: Quilt containers", () => {
     expect((await rx.deliveries()).filter((x) => x.body.data.container === "ctr-2")).toHaveLength(0);
   });
 
+  it("a container follows its group's provider at once: none → webhook → simulated → webhook → group deleted", async () => {
+    // The container keeps its group's provider for a few seconds (src/objects/target.ts); a change
+    // reaches it through the group's notice, not the clock: each resize right after a change uses it.
+    const { tenant, http, rx } = await webhookTenant("wh-ctr-chg");
+    const headers = { "X-Tenant-Id": tenant };
+    let n = 0;
+    const resize = async () => {
+      n++;
+      const r = await http.post("/api/elasticity/control/containers/ctr-chg/resize", { memory_limit_mb: 256 * n, cpu_limit_percent: 10 }, { ...headers, "Idempotency-Key": `chg-${n}`, "X-Orch-Action-Id": "chg" });
+      expect(r.status, r.text).toBe(200);
+      return r.body.result.applied.provider as string;
+    };
+    expect(await resize()).toBe("simulated"); // no group of that name yet
+    expect((await http.post("/cloudpools/ctr-chg/config", { provider: webhookProvider(rx.url) })).status).toBe(200);
+    expect(await resize()).toBe("webhook");
+    expect((await http.post("/cloudpools/ctr-chg/config", { provider: { type: "simulated" } })).status).toBe(200);
+    expect(await resize()).toBe("simulated");
+    expect((await http.post("/cloudpools/ctr-chg/config", { provider: webhookProvider(rx.url) })).status).toBe(200);
+    expect(await resize()).toBe("webhook");
+    expect((await http.del("/cloudpools/ctr-chg")).status).toBe(200);
+    expect(await resize()).toBe("simulated");
+    const sent = await waitFor("two resizes sent", async () => {
+      const d = (await rx.deliveries()).filter((x) => x.type === "container.resize");
+      return d.length >= 2 ? d : null;
+    });
+    expect(sent.map((d) => d.body.data.memory_limit_mb)).toEqual([512, 1024]);
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await rx.deliveries()).filter((x) => x.type === "container.resize")).toHaveLength(2);
+  });
+
   it("a rollback that restores a container's limits sends container.resize with rollback: true", async () => {
     const { tenant, http, rx } = await webhookTenant("wh-ctr-rb");
     await http.post("/cloudpools/ctr-rb/config", { provider: webhookProvider(rx.url) });

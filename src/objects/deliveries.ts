@@ -58,12 +58,14 @@ export class Deliveries {
     private readonly store: GroupStore,
   ) {}
 
-  /** One storage transaction; a rolled-back one leaves the outbox's counts unknown (./outbox.ts). */
+  /** One storage transaction; a rolled-back one leaves the outbox's counts, the due times and the sequence's ceiling unknown. */
   #commit(fn: () => void): void {
     try {
       this.storage.transactionSync(fn);
     } catch (err) {
       this.outbox.forgetCounts();
+      this.timers.forget();
+      this.store.forgetSequence();
       throw err;
     }
   }

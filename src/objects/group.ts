@@ -7,7 +7,7 @@ import type { Env } from "../env";
 import type { StepPolicyInput } from "../domain/autoscale";
 import type { AutoscaleState, Outcome } from "../domain/autoscale/state";
 import { groupUuid, poolSize, publicConfig, type GroupConfig, type GroupState, type Machine, type PoolSize, type ServiceSpec, type ServiceState, type WebhookProviderConfig } from "../domain/model";
-import { fail, type CommandContext, type CommandResult, type OperationRecord, type Result } from "../domain/operations";
+import { fail, objectName, type CommandContext, type CommandResult, type OperationRecord, type Result } from "../domain/operations";
 import type { SimulatorEvent } from "../providers/simulated";
 import type { MachineReport } from "../providers/webhook";
 import * as webhook from "./commands/webhook";
@@ -110,8 +110,10 @@ export class GroupObject extends KernelObject {
   // ---------------------------------------------------------------- commands
 
   async configure(ctx: CommandContext, patch: pool.ConfigPatch): Promise<CommandResult<{ created: boolean; config: GroupConfig }>> {
-    const uuid = await groupUuid(ctx.tenantId, ctx.group);
-    return this.k.command(ctx, "pool.configure", patch, (tx) => pool.configure(tx, patch, uuid), { creates: true });
+    return this.#tellingContainer(ctx, async () => {
+      const uuid = await groupUuid(ctx.tenantId, ctx.group);
+      return this.k.command(ctx, "pool.configure", patch, (tx) => pool.configure(tx, patch, uuid), { creates: true });
+    });
   }
 
   async setDesiredSize(ctx: CommandContext, desiredSize: number): Promise<CommandResult<{ before: number; desiredSize: number }>> {
@@ -135,7 +137,7 @@ export class GroupObject extends KernelObject {
   }
 
   async deleteGroup(ctx: CommandContext): Promise<CommandResult<{ terminated: string[] }>> {
-    return this.#poked(this.k.command(ctx, "pool.delete", {}, (tx) => pool.deleteGroup(tx)));
+    return this.#tellingContainer(ctx, () => this.#poked(this.k.command(ctx, "pool.delete", {}, (tx) => pool.deleteGroup(tx))));
   }
 
   /** Webhook provider callbacks: machine states reported by the user's infrastructure. */
@@ -156,13 +158,15 @@ export class GroupObject extends KernelObject {
   }
 
   async createService(ctx: CommandContext, service: ServiceSpec, provider?: pool.ConfigPatch["provider"]): Promise<CommandResult<{ uuid: string; createdAt: number }>> {
-    const uuid = await groupUuid(ctx.tenantId, ctx.group);
-    const request = provider ? { ...service, provider } : service;
-    return this.k.command(ctx, "service.create", request, (tx) => instances.createService(tx, uuid, service, provider), { creates: true });
+    return this.#tellingContainer(ctx, async () => {
+      const uuid = await groupUuid(ctx.tenantId, ctx.group);
+      const request = provider ? { ...service, provider } : service;
+      return this.k.command(ctx, "service.create", request, (tx) => instances.createService(tx, uuid, service, provider), { creates: true });
+    });
   }
 
   async deleteService(ctx: CommandContext): Promise<CommandResult<{ uuid: string }>> {
-    return this.#poked(this.k.command(ctx, "service.delete", {}, (tx) => instances.deleteService(tx)));
+    return this.#tellingContainer(ctx, () => this.#poked(this.k.command(ctx, "service.delete", {}, (tx) => instances.deleteService(tx))));
   }
 
   async createInstance(ctx: CommandContext, input: instances.NewInstance): Promise<CommandResult<{ instance: Machine }>> {
@@ -216,8 +220,37 @@ export class GroupObject extends KernelObject {
 
   /** The group's webhook provider config (secret included: internal, for its same-named container). */
   async webhookProvider(): Promise<WebhookProviderConfig | null> {
+    return this.#webhook();
+  }
+
+  #webhook(): WebhookProviderConfig | null {
     const p = this.k.store.group?.config.provider;
     return p?.type === "webhook" ? p : null;
+  }
+
+  /** The webhook provider as of the last command that could change it (set before the first such command). */
+  #providerSeen: string | undefined;
+
+  /**
+   * Runs a command that may change the group's provider (configure, create or delete); when it did,
+   * tells the container of the same name, which keeps the provider for a few seconds
+   * (./target.ts `forgetProvider`), so that its next write uses the new one. Awaited: rare writes,
+   * and a Quilt resize right after the change must reach the new provider.
+   */
+  async #tellingContainer<T>(ctx: CommandContext, run: () => Promise<T>): Promise<T> {
+    this.#providerSeen ??= JSON.stringify(this.#webhook());
+    const r = await run();
+    const now = JSON.stringify(this.#webhook());
+    if (now !== this.#providerSeen) {
+      this.#providerSeen = now;
+      try {
+        await this.env.TARGETS.get(this.env.TARGETS.idFromName(objectName(ctx.tenantId, "container", ctx.group))).forgetProvider();
+      } catch (err) {
+        // The container asks again within PROVIDER_CACHE_MS anyway.
+        console.warn(`telling container '${ctx.group}' of its new provider failed`, String(err));
+      }
+    }
+    return r;
   }
 
   async setFunctionPoolTarget(ctx: CommandContext, input: { min_instances: number; max_instances: number }): Promise<CommandResult<QuiltWrite<quilt.FunctionPoolState>>> {

@@ -25,6 +25,16 @@ export interface Claim {
   fingerprint: string | null;
   /** False for a claim that only serializes (a rollback without a key): nothing is stored. */
   store: boolean;
+  /** True when storage was not read at `begin` (`claim`): `complete` finds out, and throws KeyTaken. */
+  unchecked?: boolean;
+}
+
+/**
+ * Thrown by `complete` of an unchecked claim whose key turned out to be stored already: the
+ * transaction rolls back, and the caller begins again the checked way (a replay or a conflict).
+ */
+export class KeyTaken {
+  constructor(readonly scope: string) {}
 }
 
 export type Begun =
@@ -76,22 +86,53 @@ export class IdempotencyStore {
   }
 
   /**
+   * Starts a command's keyed request without reading storage (synchronous, like `begin`): a
+   * request this instance knows of lately is answered from memory, any other is claimed, and its
+   * `complete` writes the record only if no live one is stored (one statement instead of a read and
+   * a write: every keyed write has a fresh key, issue 10), else throws KeyTaken.
+   */
+  claim(scope: string, fingerprint: string, now: number): Begun {
+    const recent = this.#recent.get(scope);
+    if (recent && recent.expiresAt > now) {
+      if (recent.fingerprint !== "" && recent.fingerprint !== fingerprint) return { state: "conflict" };
+      return { state: "replay", response: JSON.parse(recent.response) };
+    }
+    if (this.#inFlight.has(scope)) return { state: "in-flight" };
+    this.#inFlight.add(scope);
+    return { state: "new", claim: { scope, fingerprint, store: true, unchecked: !this.#absent.has(scope) } };
+  }
+
+  /**
    * Stores the answer of a claimed request (inside the storage transaction of its change) and ends
    * the claim; returns when this record expires (the caller keeps the expiry timer at the earliest
-   * of its due time and this one), null when nothing is stored.
+   * of its due time and this one), null when nothing is stored. An unchecked claim whose key is
+   * stored and live throws KeyTaken.
    */
   complete(claim: Claim, response: unknown, now: number): number | null {
     this.#inFlight.delete(claim.scope);
     if (!claim.store) return null;
-    this.#absent.delete(claim.scope);
     const text = JSON.stringify(response);
-    this.storage.sql.exec(
-      `INSERT OR REPLACE INTO idempotency (scope, fingerprint, response, expires_at) VALUES (?, ?, ?, ?)`,
-      claim.scope,
-      claim.fingerprint ?? "",
-      text,
-      now + IDEMPOTENCY_RETENTION_MS,
-    );
+    if (claim.unchecked) {
+      // Written only when no row has the scope. A row that is there but expired (not deleted yet)
+      // also counts as taken: the checked attempt then finds it absent and replaces it.
+      const written = this.storage.sql.exec(
+        `INSERT OR IGNORE INTO idempotency (scope, fingerprint, response, expires_at) VALUES (?, ?, ?, ?)`,
+        claim.scope,
+        claim.fingerprint ?? "",
+        text,
+        now + IDEMPOTENCY_RETENTION_MS,
+      ).rowsWritten;
+      if (written === 0) throw new KeyTaken(claim.scope);
+    } else {
+      this.storage.sql.exec(
+        `INSERT OR REPLACE INTO idempotency (scope, fingerprint, response, expires_at) VALUES (?, ?, ?, ?)`,
+        claim.scope,
+        claim.fingerprint ?? "",
+        text,
+        now + IDEMPOTENCY_RETENTION_MS,
+      );
+    }
+    this.#absent.delete(claim.scope);
     this.#remember(claim.scope, claim.fingerprint ?? "", text, now + IDEMPOTENCY_RETENTION_MS);
     return now + IDEMPOTENCY_RETENTION_MS;
   }
@@ -99,6 +140,12 @@ export class IdempotencyStore {
   /** Ends a claim without an answer (the request failed or was refused): a retry runs again. */
   abandon(claim: Claim | null): void {
     if (claim) this.#inFlight.delete(claim.scope);
+  }
+
+  /** A record this instance stored or read lately (`#recent`), without reading storage. */
+  recent(scope: string, now: number): StoredResponse | null {
+    const recent = this.#recent.get(scope);
+    return recent && recent.expiresAt > now ? { fingerprint: recent.fingerprint, response: JSON.parse(recent.response) } : null;
   }
 
   get(scope: string, now: number): StoredResponse | null {

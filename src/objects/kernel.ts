@@ -8,7 +8,7 @@ import { pushEntries, type OutboxEntry } from "../db/push";
 import { ChangePublisher, pushedTypes, timerTypes } from "../console/publish";
 import { fail, fingerprint, objectName, operationIdPrefix, type CommandContext, type CommandResult, type Failure, type ObjectRef, type OperationRecord, type Result } from "../domain/operations";
 import { DELIVERY_SAFETY_MS, Deliveries } from "./deliveries";
-import { IdempotencyStore, type Begun, type Claim } from "./idempotency";
+import { IdempotencyStore, KeyTaken, type Begun, type Claim } from "./idempotency";
 import { OUTBOX_SAFETY_MS, Outbox, outboxBackoffMs, type PendingEntry } from "./outbox";
 import { migrate } from "./schema";
 import { GroupStore } from "./store";
@@ -167,6 +167,7 @@ export class ObjectKernel {
       this.store.load();
       this.outbox.forgetCounts();
       this.idempotency.forget();
+      this.timers.forget();
       throw err;
     }
     void this.timers.arm(Date.now());
@@ -186,14 +187,15 @@ export class ObjectKernel {
   }
 
   /**
-   * The stored answer of a completed request with this key and an equal request, or null (no key,
-   * none stored, or another request: `command` answers the conflict). For commands that await
-   * another object before they run (a container's provider lookup): a replay needs none of that.
+   * The answer of a request with this key and an equal request that this instance completed or
+   * read lately, or null (no key, not known in memory, or another request: `command` finds out and
+   * answers). For commands that await something before they run (a container's provider lookup):
+   * a client's quick retry needs none of that. Reads no storage (issue 10).
    */
   async replayed<T extends object>(ctx: CommandContext, type: string, request: unknown): Promise<CommandResult<T> | null> {
     const key = ctx.idempotencyKey ?? null;
     if (key === null) return null;
-    const prior = this.idempotency.get(IdempotencyStore.scope(type, ctx.group, key), Date.now());
+    const prior = this.idempotency.recent(IdempotencyStore.scope(type, ctx.group, key), Date.now());
     if (!prior) return null;
     if (prior.fingerprint !== "" && prior.fingerprint !== (await fingerprint({ type, request }))) return null;
     await this.settleReplay();
@@ -216,7 +218,7 @@ export class ObjectKernel {
     type: string,
     request: unknown,
     apply: (tx: GroupTx) => Result<T>,
-    options: { creates?: boolean; claim?: Claim | null; awaitsInstanceRows?: boolean } = {},
+    options: { creates?: boolean; claim?: Claim | null; awaitsInstanceRows?: boolean; checked?: boolean } = {},
   ): Promise<CommandResult<T>> {
     const key = ctx.idempotencyKey ?? null;
     const own = options.claim === undefined && key !== null;
@@ -227,7 +229,9 @@ export class ObjectKernel {
     try {
       result = this.commit(() => {
         if (own) {
-          const b = this.idempotency.begin(IdempotencyStore.scope(type, ctx.group, key!), print, now);
+          // Memory only at first (./idempotency.ts `claim`); when the key proves stored, again with a read.
+          const scope = IdempotencyStore.scope(type, ctx.group, key!);
+          const b = options.checked ? this.idempotency.begin(scope, print, now) : this.idempotency.claim(scope, print!, now);
           if (b.state === "conflict") throw new Rejected(fail("IDEMPOTENCY_CONFLICT", `Idempotency-Key '${key}' was used with a different request`));
           if (b.state === "in-flight") throw new Rejected(fail("IN_FLIGHT", `a request with Idempotency-Key '${key}' is still executing`));
           if (b.state === "replay") return { ...(b.response as T), ok: true as const, replayed: true };
@@ -247,6 +251,11 @@ export class ObjectKernel {
       });
     } catch (err) {
       if (own) this.idempotency.abandon(claim);
+      // A key claimed from memory may be stored already (KeyTaken, or a refusal such as "already
+      // exists" that the stored request's own change causes): rolled back; begin again reading it,
+      // so that a replay answers what was stored (or the refusal stands, or a conflict).
+      const unchecked = (claim as Claim | null)?.unchecked === true && !options.checked;
+      if (unchecked && (err instanceof KeyTaken || err instanceof Rejected)) return this.command(ctx, type, request, apply, { ...options, checked: true });
       if (err instanceof Rejected) return err.failure as Result<never>;
       throw err;
     }
@@ -287,6 +296,7 @@ export class ObjectKernel {
    */
   async alarm(): Promise<void> {
     this.timers.forgetArmed();
+    this.timers.forget();
     const now = Date.now();
     const after = new Set<"flush" | "deliver">();
     const scope: TimerScope = { now, kernel: this, tx: () => this.tx(now, null), after: (w) => after.add(w) };

@@ -99,14 +99,30 @@ export class GroupStore {
     this.#docs.set(key, null);
   }
 
-  /** The sequence's last value as this life knows it (null: read it first); forgotten by load(). */
-  #seq: number | null = null;
+  /** The sequence's last value as this life knows it, and the stored ceiling (null: read it first); forgotten by load(). */
+  #seq: { last: number; ceiling: number } | null = null;
 
-  /** Next value of the object's sequence (operation order, registry versions); survives deletion. */
+  /** A transaction rolled back: the stored ceiling may not be the one this life wrote. */
+  forgetSequence(): void {
+    this.#seq = null;
+  }
+
+  /**
+   * Next value of the object's sequence (operation order, registry versions); survives deletion.
+   * Stored is a ceiling SEQ_BLOCK values ahead, written once per block rather than once per value
+   * (a statement per write, issue 10): a new life (or a rolled-back transaction) goes on from the
+   * stored ceiling, so values only grow, with gaps no reader relies on.
+   */
   nextSeq(): number {
-    this.#seq ??= Number(this.storage.sql.exec<{ value: string }>(`SELECT value FROM kv WHERE key = 'seq'`).toArray()[0]?.value ?? 0);
-    this.#seq++;
-    this.storage.sql.exec(`INSERT OR REPLACE INTO kv (key, value) VALUES ('seq', ?)`, String(this.#seq));
-    return this.#seq;
+    this.#seq ??= ((ceiling) => ({ last: ceiling, ceiling }))(Number(this.storage.sql.exec<{ value: string }>(`SELECT value FROM kv WHERE key = 'seq'`).toArray()[0]?.value ?? 0));
+    const next = ++this.#seq.last;
+    if (next > this.#seq.ceiling) {
+      this.#seq.ceiling = next + SEQ_BLOCK - 1;
+      this.storage.sql.exec(`INSERT OR REPLACE INTO kv (key, value) VALUES ('seq', ?)`, String(this.#seq.ceiling));
+    }
+    return next;
   }
 }
+
+/** How many sequence values one stored ceiling covers (GroupStore.nextSeq). */
+const SEQ_BLOCK = 64;

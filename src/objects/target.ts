@@ -2,6 +2,7 @@
 // function binding, rotation and placement) — one per (tenant, kind, id), binding TARGETS. Both are
 // created by their first write; a read of one never written is TARGET_NOT_FOUND.
 import type { Env } from "../env";
+import type { WebhookProviderConfig } from "../domain/model";
 import { fail, objectName, type CommandContext, type CommandResult, type OperationRecord, type Result } from "../domain/operations";
 import * as quilt from "./commands/quilt";
 import { KernelObject } from "./base";
@@ -53,8 +54,36 @@ export class TargetObject extends KernelObject {
     return this.k.command(ctx, "elasticity.undo", { operation_id: op.id, force }, (tx) => quilt.undo(tx, op, force, webhook), { creates: true });
   }
 
-  /** A container's provider is the one of the tenant's group of the same name (webhook or none). */
-  #providerOf(ctx: CommandContext) {
-    return this.env.GROUPS.get(this.env.GROUPS.idFromName(objectName(ctx.tenantId, "group", ctx.group))).webhookProvider();
+  /**
+   * The group of this container's name changed its provider (GroupObject tells this object after
+   * the change committed): the next write asks the group again.
+   */
+  async forgetProvider(): Promise<{ ok: true }> {
+    this.#provider = null;
+    this.#providerAsks++;
+    return { ok: true };
+  }
+
+  /** The group's webhook provider as last asked, and until when it is used without asking again. */
+  #provider: { value: WebhookProviderConfig | null; until: number } | null = null;
+  /** Bumped by `forgetProvider`: an answer to a question asked before it is not kept. */
+  #providerAsks = 0;
+
+  /**
+   * A container's provider is the one of the tenant's group of the same name (webhook or none).
+   * Kept for PROVIDER_CACHE_MS (a call to another object per write was ~4% of a Quilt control
+   * write's CPU, issue 10): a change of the group's provider reaches here at once through
+   * `forgetProvider`, and within PROVIDER_CACHE_MS if that call failed. docs/decisions.md.
+   */
+  async #providerOf(ctx: CommandContext): Promise<WebhookProviderConfig | null> {
+    const cached = this.#provider;
+    if (cached && cached.until > Date.now()) return cached.value;
+    const asks = this.#providerAsks;
+    const value = await this.env.GROUPS.get(this.env.GROUPS.idFromName(objectName(ctx.tenantId, "group", ctx.group))).webhookProvider();
+    if (asks === this.#providerAsks) this.#provider = { value, until: Date.now() + PROVIDER_CACHE_MS };
+    return value;
   }
 }
+
+/** How long a container uses its group's provider without asking again (the bound when a change's notice was lost). */
+export const PROVIDER_CACHE_MS = 5_000;

@@ -62,6 +62,9 @@ export interface TimerRef<K extends TimerKind = TimerKind> {
 }
 
 type RefArg<K extends TimerKind> = K | TimerRef<K>;
+const slot = (kind: string, key: string) => `${kind}\u0000${key}`;
+/** At most this many due times are kept in memory (Timers `#known`). */
+const KNOWN_MAX = 1024;
 const ref = <K extends TimerKind>(r: RefArg<K>): TimerRef<K> => (typeof r === "string" ? { kind: r, key: "" } : r);
 
 /** The timer of a machine's next lifecycle step (simulated provider). */
@@ -88,9 +91,33 @@ export class Timers {
 
   constructor(private readonly storage: DurableObjectStorage) {}
 
+  /**
+   * What this instance knows of per-object timers' due times (null: known absent), so that
+   * `setEarliest` — a few times in every write, issue 10 — reads no row. Kept by every write here;
+   * forgotten when a transaction rolls back and when the alarm runs (`forget`).
+   */
+  readonly #known = new Map<string, number | null>();
+
+  /**
+   * Whether a timer was written since `arm` last read the earliest one: a commit that wrote none
+   * (most writes: their `setEarliest` calls find the timers due sooner already) reads nothing.
+   */
+  #dirty = true;
+
   /** The alarm fired (the runtime cleared it): the next `arm` writes it whatever it was. */
   forgetArmed(): void {
     this.#armed = undefined;
+  }
+
+  /** A transaction rolled back, or the alarm runs: what this instance knew of due times may not hold. */
+  forget(): void {
+    this.#known.clear();
+    this.#dirty = true;
+  }
+
+  #note(at: string, due: number | null): void {
+    if (this.#known.size >= KNOWN_MAX && !this.#known.has(at)) this.#known.clear(); // per-machine keys come and go
+    this.#known.set(at, due);
   }
 
   set<K extends TimerKind>(r: RefArg<K>, dueMs: number, payload?: TimerPayloads[K]): void {
@@ -103,23 +130,30 @@ export class Timers {
       Math.floor(dueMs),
       payload === undefined || payload === null ? null : JSON.stringify(payload),
     );
+    this.#note(slot(kind, key), Math.floor(dueMs));
+    this.#dirty = true;
   }
 
   /** Sets the timer only when it is absent or due later than `dueMs` (its payload is kept). */
   setEarliest<K extends TimerKind>(r: RefArg<K>, dueMs: number): void {
-    const current = this.get(r);
+    const known = this.#known.get(slot(ref(r).kind, ref(r).key));
+    if (known !== undefined && known !== null && known <= dueMs) return; // already due sooner
+    const current = known === null ? null : this.get(r);
     if (!current || current.dueMs > dueMs) this.set(r, dueMs, current?.payload as TimerPayloads[K] | undefined);
   }
 
   get<K extends TimerKind>(r: RefArg<K>): Timer<K> | null {
     const { kind, key } = ref(r);
     const row = this.storage.sql.exec<Row & Record<string, SqlStorageValue>>(`SELECT kind, key, due_ms, payload FROM timers WHERE kind = ? AND key = ?`, kind, key).toArray()[0];
+    this.#note(slot(kind, key), row ? row.due_ms : null);
     return row ? (toTimer(row) as Timer<K>) : null;
   }
 
   clear(r: RefArg<TimerKind>): void {
     const { kind, key } = ref(r);
     this.storage.sql.exec(`DELETE FROM timers WHERE kind = ? AND key = ?`, kind, key);
+    this.#note(slot(kind, key), null);
+    this.#dirty = true;
   }
 
   /** Clears every timer of a machine (its lifecycle step and its scheduled termination). */
@@ -146,6 +180,8 @@ export class Timers {
       t.dueMs,
       t.payload === undefined || t.payload === null ? null : JSON.stringify(t.payload),
     );
+    this.#known.delete(slot(t.kind, t.key)); // gone, or re-armed by its handler
+    this.#dirty = true;
   }
 
   due(now: number): Timer[] {
@@ -172,6 +208,8 @@ export class Timers {
    * committed timer has no alarm at or before it. The promise is returned for callers that await.
    */
   arm(now: number): Promise<void> {
+    if (!this.#dirty && this.#armed !== undefined) return Promise.resolve(); // no timer written since
+    this.#dirty = false;
     const due = this.earliest();
     const at = due === null ? null : Math.max(due, now + 1);
     if (this.#armed !== undefined && at === this.#armed) return Promise.resolve(); // already there
@@ -179,6 +217,7 @@ export class Timers {
     const p = at === null ? this.storage.deleteAlarm() : this.storage.setAlarm(at);
     return p.catch((err: unknown) => {
       this.#armed = undefined;
+      this.#dirty = true;
       console.error("setting the alarm failed", String(err));
     });
   }
