@@ -93,3 +93,21 @@ describe("a key past its retention whose record is not deleted yet", () => {
     expect(await stubOf("container", c).resizeContainer(ctx("container", c, key), { memory_limit_mb: 512, cpu_limit_percent: 50 })).toMatchObject({ ok: true, replayed: true });
   });
 });
+
+describe("expiry of idempotency records", () => {
+  it("deletes every expired record in rowid order, past several steps of the walk, and answers the first live one's expiry", async () => {
+    const c = stubOf("container", "c-expiry-walk");
+    const out = await runInDurableObject(c, (instance, s) => {
+      const sql = s.storage.sql;
+      const now = 1_000_000;
+      for (let i = 0; i < 600; i++) sql.exec(`INSERT INTO idempotency (scope, fingerprint, response, expires_at) VALUES (?, '', '{}', ?)`, `old-${i}`, now - 600 + i);
+      for (let i = 0; i < 3; i++) sql.exec(`INSERT INTO idempotency (scope, fingerprint, response, expires_at) VALUES (?, '', '{}', ?)`, `live-${i}`, now + 10 + i);
+      const k = (instance as unknown as { k: { idempotency: { expire(now: number): number | null } } }).k;
+      const next = k.idempotency.expire(now);
+      const left = sql.exec<{ scope: string }>(`SELECT scope FROM idempotency ORDER BY rowid`).toArray().map((r) => r.scope);
+      const none = (k.idempotency.expire(now + 100), sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM idempotency`).one().n);
+      return { next, left, none, last: k.idempotency.expire(now + 100) };
+    });
+    expect(out).toEqual({ next: 1_000_010, left: ["live-0", "live-1", "live-2"], none: 0, last: null });
+  });
+});

@@ -19,8 +19,10 @@ export class ActionRecords {
   record(r: OperationRecord & { actionId: string }): boolean {
     const first = !this.#known.has(r.actionId) && !this.#holds(r.actionId);
     this.storage.sql.exec(
+      // A record keeps its time and sequence through its versions (./records.ts, ./deliveries.ts):
+      // a newer version replaces the row of the same key.
       `INSERT INTO action_records (action_id, id, created_at, seq, version, record) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT(id) DO UPDATE SET created_at = excluded.created_at, seq = excluded.seq, version = excluded.version, record = excluded.record
+       ON CONFLICT(action_id, created_at, seq, id) DO UPDATE SET version = excluded.version, record = excluded.record
        WHERE excluded.version >= action_records.version`,
       r.actionId,
       r.id,
@@ -44,7 +46,7 @@ export class ActionRecords {
     return this.storage.sql.exec(`SELECT 1 FROM action_records WHERE action_id = ? LIMIT 1`, actionId).toArray().length > 0;
   }
 
-  /** This object's records under the action, oldest first. */
+  /** This object's records under the action, oldest first (`byActionOrder`: the table's key order). */
   list(actionId: string): OperationRecord[] {
     return this.storage.sql
       .exec<{ record: string }>(`SELECT record FROM action_records WHERE action_id = ? ORDER BY created_at, seq, id`, actionId)

@@ -12,6 +12,8 @@ import { IDEMPOTENCY_RETENTION_MS } from "../domain/operations";
 
 const ABSENT_MAX = 1_000;
 const RECENT_MAX = 256;
+/** Rows read per step of the expiry walk (`expire`). */
+const EXPIRE_STEP = 256;
 
 export interface StoredResponse {
   fingerprint: string;
@@ -170,14 +172,24 @@ export class IdempotencyStore {
     this.#recent.clear();
   }
 
-  /** Deletes expired records; returns the next expiry, or null when none is left. */
+  /**
+   * Deletes expired records, oldest first; returns the next expiry, or null when none is left.
+   * Every record is kept for the same retention from when it was stored, and a row stored later has
+   * a higher rowid, so rowid order is expiry order: the walk stops at the first live record, and
+   * the table needs no index on `expires_at` (a page less per keyed write, schema v7). A record
+   * stored out of that order (a clock set back) is deleted with its successors; until then it reads
+   * as absent (`get` checks the expiry) and a new request with its key replaces it.
+   */
   expire(now: number): number | null {
-    this.storage.sql.exec(`DELETE FROM idempotency WHERE expires_at <= ?`, now);
+    const sql = this.storage.sql;
+    for (;;) {
+      const rows = sql.exec<{ r: number; expires_at: number }>(`SELECT rowid AS r, expires_at FROM idempotency ORDER BY rowid LIMIT ?`, EXPIRE_STEP).toArray();
+      const live = rows.findIndex((row) => row.expires_at > now);
+      const expired = live === -1 ? rows.length : live;
+      if (expired > 0) sql.exec(`DELETE FROM idempotency WHERE rowid <= ?`, rows[expired - 1].r);
+      if (live !== -1 || rows.length < EXPIRE_STEP) break;
+    }
     for (const [scope, r] of this.#recent) if (r.expiresAt <= now) this.#recent.delete(scope);
-    return this.nextExpiry();
-  }
-
-  private nextExpiry(): number | null {
-    return this.storage.sql.exec<{ at: number | null }>(`SELECT MIN(expires_at) AS at FROM idempotency`).one().at;
+    return sql.exec<{ at: number }>(`SELECT expires_at AS at FROM idempotency ORDER BY rowid LIMIT 1`).toArray()[0]?.at ?? null;
   }
 }
