@@ -9,8 +9,11 @@ import { machineJson } from "./format";
 
 interface View {
   revision: string;
-  machinesJson: string;
+  /** UTF-8, encoded once: a large list is not encoded again for every response. */
+  machinesJson: Uint8Array;
 }
+
+const utf8 = new TextEncoder();
 
 /** Bounded: the least recently used pool's view goes first. */
 const MAX_VIEWS = 256;
@@ -21,15 +24,25 @@ export function heldRevision(pool: string): string | undefined {
   return views.get(pool)?.revision;
 }
 
-/** The machine list as JSON text: the fresh one rendered (and kept), or the held one when unchanged. */
-export function machinesJson(pool: string, revision: string, machines: Machine[] | null): string {
+/** The machine list as JSON (UTF-8 bytes): the fresh one rendered (and kept), or the held one when unchanged. */
+export function machinesJson(pool: string, revision: string, machines: Machine[] | null): Uint8Array {
   const held = views.get(pool);
   views.delete(pool);
   let view: View;
   if (machines === null && held && held.revision === revision) view = held;
   else if (machines === null) throw new Error(`no view of pool ${pool} at revision ${revision}`);
-  else view = { revision, machinesJson: JSON.stringify(machines.map(machineJson)) };
+  else view = { revision, machinesJson: utf8.encode(JSON.stringify(machines.map(machineJson))) };
   views.set(pool, view);
   if (views.size > MAX_VIEWS) views.delete(views.keys().next().value!);
   return view.machinesJson;
+}
+
+/** `{"timestamp": …, "machines": <the list>}` as one byte array: the held list is copied, not re-encoded. */
+export function poolBody(timestamp: string, machines: Uint8Array): Uint8Array<ArrayBuffer> {
+  const head = utf8.encode(`{"timestamp":${JSON.stringify(timestamp)},"machines":`);
+  const body = new Uint8Array(head.length + machines.length + 1);
+  body.set(head);
+  body.set(machines, head.length);
+  body[body.length - 1] = 0x7d; // }
+  return body;
 }

@@ -7,7 +7,7 @@ import { jsonBody } from "../../http/body";
 import type { AppEnv } from "../../http/types";
 import { commandContext, groupStub } from "../groups";
 import { objectName } from "../../domain/operations";
-import { heldRevision, machinesJson } from "./pool-view";
+import { heldRevision, machinesJson, poolBody } from "./pool-view";
 import { attachBody, configBody, decrementBody, serviceStateBody, setSizeBody } from "./schemas";
 
 /** The pool a request acts on: the `{pool}` of /cloudpools/{pool}/..., or the token's own pool at the root. */
@@ -44,7 +44,7 @@ poolApi.get("/pool", async (c) => {
   if (r.machines === null && heldRevision(key) !== r.revision) r = unwrap(await poolStub(c).getPool(), poolSubject(c));
   const machines = machinesJson(key, r.revision, r.machines);
   c.header("Content-Type", "application/json");
-  return c.body(`{"timestamp":${JSON.stringify(new Date(r.timestamp).toISOString())},"machines":${machines}}`, 200);
+  return c.body(poolBody(new Date(r.timestamp).toISOString(), machines), 200);
 });
 
 poolApi.get("/pool/size", async (c) => {
