@@ -7,6 +7,8 @@
 // a record past its retention that the expiry timer has not deleted yet lets the key run again.
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { PROVIDER_CACHE_MS } from "../src/objects/target";
+import { freezeClock, releaseClock, setClock } from "./clock";
 import { settle, storageAndLedger } from "./helpers";
 import { hangCalls, kernelTenant, killAll, until } from "./kernel-support";
 
@@ -109,5 +111,27 @@ describe("expiry of idempotency records", () => {
       return { next, left, none, last: k.idempotency.expire(now + 100) };
     });
     expect(out).toEqual({ next: 1_000_010, left: ["live-0", "live-1", "live-2"], none: 0, last: null });
+  });
+});
+
+describe("a group's provider change and its container", () => {
+  it("calls no container that has not asked for the provider lately (none is created for it)", async () => {
+    const g = "g-no-container";
+    const group = stubOf("group", g);
+    freezeClock();
+    expect((await group.configure(ctx("group", g), { updatePeriodSeconds: 3600 })).ok).toBe(true);
+    // Past twice the container's keep (src/objects/target.ts): a container that asked this group's
+    // earlier life would have dropped what it kept. Calls to container objects hang (the env is
+    // shared: released below whatever happens).
+    setClock(Date.now() + 2 * PROVIDER_CACHE_MS + 1);
+    const gate = await hangCalls(group, "TARGETS");
+    try {
+      const changed = await group.configure(ctx("group", g), { provider: { type: "webhook", url: "http://127.0.0.1:9/x", secret: "s".repeat(32) } });
+      expect(changed.ok).toBe(true);
+      expect(gate.reached).toBe(false);
+    } finally {
+      gate.hang = false;
+      releaseClock();
+    }
   });
 });

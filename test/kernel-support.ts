@@ -50,7 +50,7 @@ export async function holdPushes(stub: DurableObjectStub): Promise<{ hold: boole
  * Makes the object's calls to another namespace (e.g. a container's call to its same-named group)
  * hang while `gate.hang`; `gate.reached` says one was made.
  */
-export async function hangCalls(stub: DurableObjectStub, binding: "GROUPS" | "ACTIONS"): Promise<{ hang: boolean; reached: boolean }> {
+export async function hangCalls(stub: DurableObjectStub, binding: "GROUPS" | "ACTIONS" | "TARGETS"): Promise<{ hang: boolean; reached: boolean }> {
   const gate = { hang: true, reached: false };
   await runInDurableObject(stub, (instance) => {
     const e = (instance as unknown as { env: Record<string, DurableObjectNamespace> }).env;

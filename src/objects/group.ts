@@ -19,6 +19,7 @@ import * as instances from "./commands/instances";
 import * as pool from "./commands/pool";
 import * as quilt from "./commands/quilt";
 import { KernelObject } from "./base";
+import { PROVIDER_CACHE_MS } from "./target";
 import { groupTimerHandlers } from "./timer-handlers";
 
 export type { ConfigPatch } from "./commands/pool";
@@ -220,8 +221,13 @@ export class GroupObject extends KernelObject {
 
   /** The group's webhook provider config (secret included: internal, for its same-named container). */
   async webhookProvider(): Promise<WebhookProviderConfig | null> {
+    this.#providerAnsweredAt = Date.now();
     return this.#webhook();
   }
+
+  /** When this instance last answered `webhookProvider`, and when it started (an earlier instance may have answered). */
+  #providerAnsweredAt = -Infinity;
+  readonly #startedAt = Date.now();
 
   #webhook(): WebhookProviderConfig | null {
     const p = this.k.store.group?.config.provider;
@@ -243,6 +249,10 @@ export class GroupObject extends KernelObject {
     const now = JSON.stringify(this.#webhook());
     if (now !== this.#providerSeen) {
       this.#providerSeen = now;
+      // Only a container that asked less than PROVIDER_CACHE_MS ago holds the old provider (twice
+      // that, for the clocks of two objects): no call, and no empty container object, otherwise.
+      const recent = Date.now() - 2 * PROVIDER_CACHE_MS;
+      if (this.#providerAnsweredAt < recent && this.#startedAt < recent) return r;
       try {
         await this.env.TARGETS.get(this.env.TARGETS.idFromName(objectName(ctx.tenantId, "container", ctx.group))).forgetProvider();
       } catch (err) {
