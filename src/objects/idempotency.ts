@@ -77,14 +77,7 @@ export class IdempotencyStore {
    * `fingerprint` null: any request with this key is the same one.
    */
   begin(scope: string, fingerprint: string | null, now: number, store = true): Begun {
-    if (store) {
-      const prior = this.get(scope, now);
-      if (prior && fingerprint !== null && prior.fingerprint !== "" && prior.fingerprint !== fingerprint) return { state: "conflict" };
-      if (prior) return { state: "replay", response: prior.response };
-    }
-    if (this.#inFlight.has(scope)) return { state: "in-flight" };
-    this.#inFlight.add(scope);
-    return { state: "new", claim: { scope, fingerprint, store } };
+    return (store ? this.#answered(this.get(scope, now), fingerprint) : null) ?? this.#start(scope, fingerprint, store, false);
   }
 
   /**
@@ -94,14 +87,21 @@ export class IdempotencyStore {
    * a write: every keyed write has a fresh key, issue 10), else throws KeyTaken.
    */
   claim(scope: string, fingerprint: string, now: number): Begun {
-    const recent = this.#recent.get(scope);
-    if (recent && recent.expiresAt > now) {
-      if (recent.fingerprint !== "" && recent.fingerprint !== fingerprint) return { state: "conflict" };
-      return { state: "replay", response: JSON.parse(recent.response) };
-    }
+    return this.#answered(this.recent(scope, now), fingerprint) ?? this.#start(scope, fingerprint, true, !this.#absent.has(scope));
+  }
+
+  /** A stored request's answer: a replay, or a conflict when the request differs; null when none is stored. */
+  #answered(prior: StoredResponse | null, fingerprint: string | null): Begun | null {
+    if (!prior) return null;
+    if (fingerprint !== null && prior.fingerprint !== "" && prior.fingerprint !== fingerprint) return { state: "conflict" };
+    return { state: "replay", response: prior.response };
+  }
+
+  /** Claims the scope in memory, unless a request with it is executing. */
+  #start(scope: string, fingerprint: string | null, store: boolean, unchecked: boolean): Begun {
     if (this.#inFlight.has(scope)) return { state: "in-flight" };
     this.#inFlight.add(scope);
-    return { state: "new", claim: { scope, fingerprint, store: true, unchecked: !this.#absent.has(scope) } };
+    return { state: "new", claim: { scope, fingerprint, store, unchecked } };
   }
 
   /**
@@ -114,26 +114,16 @@ export class IdempotencyStore {
     this.#inFlight.delete(claim.scope);
     if (!claim.store) return null;
     const text = JSON.stringify(response);
-    if (claim.unchecked) {
-      // Written only when no row has the scope. A row that is there but expired (not deleted yet)
-      // also counts as taken: the checked attempt then finds it absent and replaces it.
-      const written = this.storage.sql.exec(
-        `INSERT OR IGNORE INTO idempotency (scope, fingerprint, response, expires_at) VALUES (?, ?, ?, ?)`,
-        claim.scope,
-        claim.fingerprint ?? "",
-        text,
-        now + IDEMPOTENCY_RETENTION_MS,
-      ).rowsWritten;
-      if (written === 0) throw new KeyTaken(claim.scope);
-    } else {
-      this.storage.sql.exec(
-        `INSERT OR REPLACE INTO idempotency (scope, fingerprint, response, expires_at) VALUES (?, ?, ?, ?)`,
-        claim.scope,
-        claim.fingerprint ?? "",
-        text,
-        now + IDEMPOTENCY_RETENTION_MS,
-      );
-    }
+    // An unchecked claim writes only when no row has the scope. A row that is there but expired
+    // (not deleted yet) also counts as taken: the checked attempt then finds it absent and replaces it.
+    const written = this.storage.sql.exec(
+      `INSERT OR ${claim.unchecked ? "IGNORE" : "REPLACE"} INTO idempotency (scope, fingerprint, response, expires_at) VALUES (?, ?, ?, ?)`,
+      claim.scope,
+      claim.fingerprint ?? "",
+      text,
+      now + IDEMPOTENCY_RETENTION_MS,
+    ).rowsWritten;
+    if (claim.unchecked && written === 0) throw new KeyTaken(claim.scope);
     this.#absent.delete(claim.scope);
     this.#remember(claim.scope, claim.fingerprint ?? "", text, now + IDEMPOTENCY_RETENTION_MS);
     return now + IDEMPOTENCY_RETENTION_MS;
@@ -152,8 +142,8 @@ export class IdempotencyStore {
 
   get(scope: string, now: number): StoredResponse | null {
     if (this.#absent.has(scope)) return null;
-    const recent = this.#recent.get(scope);
-    if (recent && recent.expiresAt > now) return { fingerprint: recent.fingerprint, response: JSON.parse(recent.response) };
+    const recent = this.recent(scope, now);
+    if (recent) return recent;
     const row = this.storage.sql
       .exec<{ fingerprint: string; response: string; expires_at: number }>(`SELECT fingerprint, response, expires_at FROM idempotency WHERE scope = ? AND expires_at > ?`, scope, now)
       .toArray()[0];

@@ -136,7 +136,8 @@ export class Timers {
 
   /** Sets the timer only when it is absent or due later than `dueMs` (its payload is kept). */
   setEarliest<K extends TimerKind>(r: RefArg<K>, dueMs: number): void {
-    const known = this.#known.get(slot(ref(r).kind, ref(r).key));
+    const { kind, key } = ref(r);
+    const known = this.#known.get(slot(kind, key));
     if (known !== undefined && known !== null && known <= dueMs) return; // already due sooner
     const current = known === null ? null : this.get(r);
     if (!current || current.dueMs > dueMs) this.set(r, dueMs, current?.payload as TimerPayloads[K] | undefined);
