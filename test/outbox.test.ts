@@ -406,7 +406,7 @@ describe("a record updated before it is flushed lands with its latest version", 
     expect(left).toEqual([{ rev: 2, version: 2 }]);
   });
 
-  it("a delivered entry stops waiting at once; its row goes with the next commit, and is pushed again if that commit never comes", async () => {
+  it("a delivered entry stops waiting at once; its row goes with the next commit (a rolled-back one does not count), and is pushed again if the object restarts first", async () => {
     const pool = "lazy-ack";
     const stub = await runningPool(pool);
     const seen = await runInDurableObject(stub, (_i, s) => {
@@ -426,18 +426,36 @@ describe("a record updated before it is flushed lands with its latest version", 
       outbox.put({ kind: "operation", record: record("op-lazy-b", 2) });
       const again = outbox.pending().filter((p) => p.key.startsWith("op-lazy-")).map((p) => p.rev);
       s.storage.transactionSync(() => outbox.applyAcknowledgements());
+      outbox.acknowledgementsCommitted(); // as the kernel does after every commit
       const afterCommit = rows();
-      // Delivered, then the object loses its memory before a commit (a rolled-back transaction,
-      // or a restart): the row is still there and waits again: pushed once more, never lost.
+      const lazy = (o: Outbox) => o.pending().filter((p) => p.key.startsWith("op-lazy-")).map((p) => p.key);
       outbox.acknowledge(outbox.pending().filter((p) => p.key.startsWith("op-lazy-")));
-      outbox.forgetCounts();
-      const forgotten = outbox.pending().filter((p) => p.key.startsWith("op-lazy-")).map((p) => p.key);
+      // Delivered, then the transaction that deleted its row rolls back (a refused command): the
+      // row is back, and still delivered: it does not wait (it is not pushed again) and goes with
+      // the next commit that does not roll back.
+      try {
+        s.storage.transactionSync(() => {
+          outbox.applyAcknowledgements();
+          throw new Error("refused");
+        });
+      } catch {
+        outbox.forgetCounts(); // as the kernel does after a rollback
+      }
+      const afterRollback = { pending: lazy(outbox), waiting: outbox.size() - base, stored: rows().length };
+      // The object restarts before that commit (memory lost, storage kept): the row waits again:
+      // pushed once more, never lost.
+      const afterRestart = lazy(new Outbox(s.storage));
+      s.storage.transactionSync(() => outbox.applyAcknowledgements());
+      outbox.acknowledgementsCommitted();
+      const afterNextCommit = rows();
       s.storage.sql.exec(`DELETE FROM outbox WHERE key LIKE 'op-lazy-%'`);
-      return { afterAck, again, afterCommit, forgotten };
+      return { afterAck, again, afterCommit, afterRollback, afterRestart, afterNextCommit };
     });
     expect(seen.afterAck).toEqual({ waiting: 0, pending: 0, stored: 2, acked: true });
     expect(seen.again).toEqual([2]);
     expect(seen.afterCommit).toEqual([{ key: "op-lazy-b", rev: 2 }]);
-    expect(seen.forgotten).toEqual(["op-lazy-b"]);
+    expect(seen.afterRollback).toEqual({ pending: [], waiting: 0, stored: 1 });
+    expect(seen.afterRestart).toEqual(["op-lazy-b"]);
+    expect(seen.afterNextCommit).toEqual([]);
   });
 });

@@ -170,6 +170,7 @@ export class ObjectKernel {
       this.timers.forget();
       throw err;
     }
+    this.outbox.acknowledgementsCommitted();
     void this.timers.arm(Date.now());
     return out;
   }

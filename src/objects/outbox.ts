@@ -41,6 +41,8 @@ export class Outbox {
    * upserts make harmless (at least once, never lost).
    */
   readonly #pushed = new Map<string, number>();
+  /** What the open transaction's `applyAcknowledgements` deleted, until it commits. */
+  #deleting: [string, number][] | null = null;
   /** The stored revision of the rows this instance wrote and has not deleted (slot → rev). */
   readonly #revs = new Map<string, number>();
 
@@ -59,14 +61,25 @@ export class Outbox {
     if (!this.#counts) {
       const rows = this.storage.sql.exec<{ kind: string; n: number }>(`SELECT kind, COUNT(*) AS n FROM outbox GROUP BY kind`).toArray();
       this.#counts = new Map(rows.map((r) => [r.kind, r.n]));
+      // Delivered rows not deleted yet do not wait (every entry of #pushed is a stored row: a
+      // committed deletion removes it, `acknowledgementsCommitted`).
+      for (const k of this.#pushed.keys()) {
+        const kind = k.slice(0, k.indexOf("\u0000"));
+        this.#counts.set(kind, (this.#counts.get(kind) ?? 0) - 1);
+      }
     }
     return this.#counts;
   }
 
-  /** A transaction rolled back: what this instance counted may be wrong (delivered rows are sent again). */
+  /**
+   * A transaction rolled back: what this instance counted may be wrong. What pushes delivered
+   * stays delivered: rows whose deletion rolled back are still delivered, and go with the next
+   * commit. (Before, they waited again: pushed a second time, and a delivered registry row made
+   * the next command after a refusal wait for D1.)
+   */
   forgetCounts(): void {
     this.#counts = null;
-    this.#pushed.clear();
+    this.#deleting = null;
     this.#revs.clear();
     this.actions.forget();
   }
@@ -170,10 +183,14 @@ export class Outbox {
     return this.#pushed.size > 0;
   }
 
-  /** Deletes the rows of delivered entries (inside the caller's transaction; every commit of the object runs it). */
+  /**
+   * Deletes the rows of delivered entries (inside the caller's transaction; every commit of the
+   * object runs it). They leave #pushed when that transaction commits (`acknowledgementsCommitted`).
+   */
   applyAcknowledgements(): void {
     if (this.#pushed.size === 0) return;
-    const rows = [...this.#pushed].map(([k, rev]) => {
+    const deleting = [...this.#pushed];
+    const rows = deleting.map(([k, rev]) => {
       const at = k.indexOf("\u0000");
       return [k.slice(0, at), k.slice(at + 1), rev] as const;
     });
@@ -182,8 +199,20 @@ export class Outbox {
       const chunk = rows.slice(i, i + 33);
       this.storage.sql.exec(`DELETE FROM outbox WHERE (kind, key, rev) IN (VALUES ${chunk.map(() => "(?, ?, ?)").join(", ")})`, ...chunk.flat());
     }
-    for (const [k, rev] of this.#pushed) if (this.#revs.get(k) === rev) this.#revs.delete(k);
-    this.#pushed.clear();
+    this.#deleting = deleting;
+  }
+
+  /** The transaction that ran `applyAcknowledgements` committed: those rows are gone. */
+  acknowledgementsCommitted(): void {
+    const deleting = this.#deleting;
+    this.#deleting = null;
+    if (!deleting) return;
+    for (const [k, rev] of deleting) {
+      // A newer revision written in the same transaction waits (#put took it out of #pushed).
+      if (this.#pushed.get(k) !== rev) continue;
+      this.#pushed.delete(k);
+      if (this.#revs.get(k) === rev) this.#revs.delete(k);
+    }
   }
 
   /** Whether the entry (kind, key) still waits. */
