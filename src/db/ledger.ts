@@ -6,7 +6,7 @@ import { and, desc, eq } from "drizzle-orm";
 import type { OperationRecord } from "../domain/operations";
 import { d1Db } from "./client";
 import * as schema from "./schema";
-import { bindUpsert, upsertOf } from "./upsert";
+import { bindUpserts, upsertOf } from "./upsert";
 
 const operationUpsert = upsertOf<typeof schema.operations, OperationRecord>(
   schema.operations,
@@ -14,8 +14,8 @@ const operationUpsert = upsertOf<typeof schema.operations, OperationRecord>(
   ["status", "result", "reasonCode", "reasonMessage", "updatedAt", "completedAt", "version"],
 );
 
-/** The upsert of one record pushed from an outbox (./upsert.ts). */
-export const operationStatement = (d1: D1Database, r: OperationRecord): D1PreparedStatement => bindUpsert(d1, operationUpsert, r);
+/** The upserts of records pushed from an outbox, several per statement (./upsert.ts `bindUpserts`). */
+export const operationStatements = (d1: D1Database, rs: OperationRecord[]): D1PreparedStatement[] => bindUpserts(d1, operationUpsert, rs);
 
 export const toRecord = (row: typeof schema.operations.$inferSelect) => row as OperationRecord;
 

@@ -2,7 +2,7 @@
 // in D1 batches (each batch one implicit transaction; D1 has no interactive transactions) of plain
 // prepared statements (./upsert.ts).
 import type { OperationRecord } from "../domain/operations";
-import { operationStatement } from "./ledger";
+import { operationStatements } from "./ledger";
 import { releaseStatement } from "./names";
 import { groupStatement, hookStatement, instanceStatement, type GroupRegistryRow, type HookRow, type InstanceRegistryRow } from "./registry";
 
@@ -27,16 +27,22 @@ export interface ActionLink {
 export const outboxKey = (e: OutboxEntry) =>
   e.kind === "operation" ? e.record.id : e.kind === "action" ? e.link.actionId : e.kind === "group" ? `${e.row.tenantId}/${e.row.name}` : e.kind === "instance" ? e.row.uuid : e.row.id;
 
-/** Writes entries in D1 batches of 50 statements. */
+/**
+ * Writes entries in D1 batches of 50 entries (one D1 transaction each). Registry rows keep their
+ * order (an instance's row before its name's release); operation records, a table of their own,
+ * go several to a statement after them (./ledger.ts `operationStatements`).
+ */
 export async function pushEntries(d1: D1Database, entries: OutboxEntry[]): Promise<void> {
   const CHUNK = 50;
   for (let i = 0; i < entries.length; i += CHUNK) {
-    const stmts = entries.slice(i, i + CHUNK).flatMap((e): D1PreparedStatement[] => {
+    const chunk = entries.slice(i, i + CHUNK);
+    const records = chunk.flatMap((e) => (e.kind === "operation" ? [e.record] : []));
+    const registry = chunk.flatMap((e): D1PreparedStatement[] => {
       switch (e.kind) {
         case "action":
           return []; // not a D1 row: the kernel sends it to the action's object
         case "operation":
-          return [operationStatement(d1, e.record)];
+          return [];
         case "group":
           return [groupStatement(d1, e.row)];
         case "instance":
@@ -46,6 +52,7 @@ export async function pushEntries(d1: D1Database, entries: OutboxEntry[]): Promi
           return [hookStatement(d1, e.row)];
       }
     });
+    const stmts = [...registry, ...operationStatements(d1, records)];
     if (stmts.length === 0) continue;
     await d1.batch(stmts);
   }

@@ -10,7 +10,14 @@ import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 export interface Upsert<Row> {
   sql: string;
   fields: (keyof Row & string)[];
+  /** The same upsert for n rows in one statement (n = 1 … maxRows), built once each. */
+  many: string[];
+  /** Most rows one statement can carry: D1 binds at most 100 values per statement. */
+  maxRows: number;
 }
+
+/** D1's limit of bound values per statement. */
+export const MAX_BOUND_VALUES = 100;
 
 /** The upsert of `table`: `conflict` its identity, `update` the fields a newer version may change. */
 export function upsertOf<T extends SQLiteTable, Row = T["$inferSelect"]>(table: T, conflict: (keyof Row & string)[], update: (keyof Row & string)[]): Upsert<Row> {
@@ -18,14 +25,36 @@ export function upsertOf<T extends SQLiteTable, Row = T["$inferSelect"]>(table: 
   const fields = Object.keys(columns) as (keyof Row & string)[];
   const col = (f: string) => columns[f].name;
   const name = getTableName(table);
-  const sql =
-    `INSERT INTO ${name} (${fields.map(col).join(", ")}) VALUES (${fields.map((_, i) => `?${i + 1}`).join(", ")}) ` +
+  // One row's values are ?1…?k, the next row's ?k+1…?2k, and so on.
+  const values = (rows: number) =>
+    Array.from({ length: rows }, (_, r) => `(${fields.map((_, i) => `?${r * fields.length + i + 1}`).join(", ")})`).join(", ");
+  const statement = (rows: number) =>
+    `INSERT INTO ${name} (${fields.map(col).join(", ")}) VALUES ${values(rows)} ` +
     `ON CONFLICT (${conflict.map(col).join(", ")}) DO UPDATE SET ${update.map((f) => `${col(f)} = excluded.${col(f)}`).join(", ")} ` +
     `WHERE excluded.version > ${name}.version`;
-  return { sql, fields };
+  const maxRows = Math.max(1, Math.floor(MAX_BOUND_VALUES / fields.length));
+  const many = Array.from({ length: maxRows }, (_, i) => statement(i + 1));
+  return { sql: many[0], fields, many, maxRows };
 }
+
+const valuesOf = <Row>(u: Upsert<Row>, row: Row) => u.fields.map((f) => (row[f] === undefined ? null : row[f]));
 
 /** The statement for one row (undefined fields are bound as NULL). */
 export function bindUpsert<Row>(d1: D1Database, u: Upsert<Row>, row: Row): D1PreparedStatement {
-  return d1.prepare(u.sql).bind(...u.fields.map((f) => (row[f] === undefined ? null : row[f])));
+  return d1.prepare(u.sql).bind(...valuesOf(u, row));
+}
+
+/**
+ * The statements for many rows, `maxRows` per statement: a pushed batch of records costs a few
+ * statements instead of one each, which is most of what a push costs D1 (docs/benchmarks.md, run
+ * M). Each row is still guarded by its own version (the upsert's WHERE applies row by row). The
+ * rows must have distinct identities (an outbox holds one entry per record).
+ */
+export function bindUpserts<Row>(d1: D1Database, u: Upsert<Row>, rows: Row[]): D1PreparedStatement[] {
+  const out: D1PreparedStatement[] = [];
+  for (let i = 0; i < rows.length; i += u.maxRows) {
+    const chunk = rows.slice(i, i + u.maxRows);
+    out.push(d1.prepare(u.many[chunk.length - 1]).bind(...chunk.flatMap((r) => valuesOf(u, r))));
+  }
+  return out;
 }
