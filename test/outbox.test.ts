@@ -5,6 +5,7 @@
 import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { OUTBOX_SAFETY_MS, Outbox } from "../src/objects/outbox";
+import { pushEntries } from "../src/db/push";
 import { Timers } from "../src/objects/timers";
 import type { OperationRecord } from "../src/domain/operations";
 import { client, groupStub, tenantToken } from "./helpers";
@@ -457,5 +458,25 @@ describe("a record updated before it is flushed lands with its latest version", 
     expect(seen.afterRollback).toEqual({ pending: [], waiting: 0, stored: 1 });
     expect(seen.afterRestart).toEqual(["op-lazy-b"]);
     expect(seen.afterNextCommit).toEqual([]);
+  });
+});
+
+describe("one push, few statements", () => {
+  it("records go to D1 five to a statement, each row still guarded by its own version", async () => {
+    const record = (i: number, version: number): OperationRecord => ({
+      id: `op-many-${String(i).padStart(2, "0")}`, tenantId: TENANT, reasonCode: null, reasonMessage: null, targetKind: "group", targetId: "many", dialect: "system",
+      type: "test.many", status: "succeeded", idempotencyKey: null, actionId: null, request: null, result: JSON.stringify({ version }), cause: null,
+      createdAt: 1, updatedAt: version, completedAt: version, seq: i, version,
+    });
+    // Three records already in D1 with a newer version than the push carries.
+    await pushEntries(env.DB, [0, 5, 11].map((i) => ({ kind: "operation" as const, record: record(i, 3) })));
+    const statements: number[] = [];
+    const d1 = new Proxy(env.DB, {
+      get: (t, prop) => (prop === "batch" ? (stmts: D1PreparedStatement[]) => (statements.push(stmts.length), t.batch(stmts)) : (Reflect.get(t, prop) as Function).bind(t)),
+    });
+    await pushEntries(d1, Array.from({ length: 12 }, (_, i) => ({ kind: "operation" as const, record: record(i, 2) })));
+    expect(statements).toEqual([3]); // one batch: 5 + 5 + 2 rows
+    const rows = (await env.DB.prepare(`SELECT id, version FROM operations WHERE id LIKE 'op-many-%' ORDER BY id`).all<{ id: string; version: number }>()).results;
+    expect(rows.map((r) => [r.id.slice(-2), r.version])).toEqual(Array.from({ length: 12 }, (_, i) => [String(i).padStart(2, "0"), [0, 5, 11].includes(i) ? 3 : 2]));
   });
 });
