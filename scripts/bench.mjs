@@ -267,15 +267,16 @@ function run(opts) {
 }
 
 /**
- * CPU time (ms) the runtime's processes (every workerd in wrangler's process group) have used so
- * far, from /proc (Linux; null elsewhere). The delta over a route's run divided by its responses is
- * its CPU cost per request: steadier than req/s on a small, shared machine (docs/benchmarks.md).
+ * CPU time (ms) each of the runtime's processes (every workerd in wrangler's process group) has
+ * used so far, by pid, from /proc (Linux; null elsewhere). The delta over a route's run divided by
+ * its responses is its CPU cost per request: steadier than req/s on a small, shared machine
+ * (docs/benchmarks.md). `cpuDelta` gives no figure when the set of processes changed meanwhile
+ * (run M once read a negative delta: a process's counter left the sum).
  */
 function runtimeCpuMs() {
   if (!dev || process.platform !== "linux") return null;
   const tick = 1000 / 100; // USER_HZ is 100 on Linux
-  let ms = 0;
-  let found = 0;
+  const byPid = new Map();
   for (const pid of readdirSync("/proc")) {
     if (!/^\d+$/.test(pid)) continue;
     let stat;
@@ -288,10 +289,20 @@ function runtimeCpuMs() {
     const comm = stat.slice(stat.indexOf("(") + 1, close);
     const f = stat.slice(close + 2).split(" "); // f[0] = state (field 3)
     if (comm !== "workerd" || Number(f[2]) !== dev.pid) continue; // f[2] = pgrp (field 5)
-    ms += (Number(f[11]) + Number(f[12])) * tick; // utime, stime (fields 14, 15)
-    found++;
+    byPid.set(pid, (Number(f[11]) + Number(f[12])) * tick); // utime, stime (fields 14, 15)
   }
-  return found > 0 ? ms : null;
+  return byPid.size > 0 ? byPid : null;
+}
+
+/** CPU ms the same runtime processes used between two readings, or null (no reading, or the processes changed). */
+function cpuDelta(before, after) {
+  if (!before || !after || before.size !== after.size) return null;
+  let ms = 0;
+  for (const [pid, t] of after) {
+    if (!before.has(pid) || t < before.get(pid)) return null;
+    ms += t - before.get(pid);
+  }
+  return ms;
 }
 
 function summarize(name, method, path, r) {
@@ -572,7 +583,8 @@ async function main() {
       const out = summarize(r.name, r.method, r.path, await run({ ...opts, duration }));
       const cpu1 = runtimeCpuMs();
       // The upstream route runs outside the runtime: its CPU is not the gateway's.
-      out.cpu_ms_per_req = cpu0 !== null && cpu1 !== null && !r.url && out.responses > 0 ? (cpu1 - cpu0) / out.responses : null;
+      const cpuMs = cpuDelta(cpu0, cpu1);
+      out.cpu_ms_per_req = cpuMs !== null && !r.url && out.responses > 0 ? cpuMs / out.responses : null;
       if (profiler) {
         const profile = await profiler.stop();
         writeFileSync(`${DIR}/${r.name}.cpuprofile`, JSON.stringify(profile));

@@ -1,9 +1,9 @@
 // Tenant API tokens: `sg_<token id>_<secret>`. Only the SHA-256 of the whole token is stored; the
 // id lets a lookup find the row, and the hash is then compared in constant time.
+import { hex } from "../domain/hex";
 
 const encoder = new TextEncoder();
 
-const hex = (bytes: ArrayBuffer | Uint8Array) => [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, "0")).join("");
 
 function base64url(bytes: Uint8Array): string {
   let s = "";

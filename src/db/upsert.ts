@@ -45,10 +45,11 @@ export function bindUpsert<Row>(d1: D1Database, u: Upsert<Row>, row: Row): D1Pre
 }
 
 /**
- * The statements for many rows, `maxRows` per statement: a pushed batch of records costs a few
- * statements instead of one each, which is most of what a push costs D1 (docs/benchmarks.md, run
- * M). Each row is still guarded by its own version (the upsert's WHERE applies row by row). The
- * rows must have distinct identities (an outbox holds one entry per record).
+ * The statements for many rows, `maxRows` per statement: a pushed batch of records is a few
+ * statements instead of one each (D1 parses, runs and reports on every statement of a batch).
+ * Each row is still guarded by its own version (the upsert's WHERE applies row by row). The rows
+ * must have distinct identities — SQLite refuses to upsert one row twice in a statement — which an
+ * outbox guarantees (one entry per record).
  */
 export function bindUpserts<Row>(d1: D1Database, u: Upsert<Row>, rows: Row[]): D1PreparedStatement[] {
   const out: D1PreparedStatement[] = [];

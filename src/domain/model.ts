@@ -1,6 +1,7 @@
 // The one group model shared by every dialect (elastisys pool, KraftCloud service group, Quilt
 // node group). Plain data: the Durable Object persists it, the domain rules transform it.
 import type { AutoscaleState } from "./autoscale/state";
+import { digestUuid } from "./hex";
 
 /** JSON values: what crosses the Durable Object RPC boundary and lands in the ledger. */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
@@ -178,11 +179,6 @@ export function poolSize(group: GroupState, machines: Iterable<Machine>): PoolSi
  * A group's UUID, derived from tenant and name (an RFC 9562 version 8 UUID over SHA-256), so every
  * dialect and every edge location computes the same one without a lookup.
  */
-export async function groupUuid(tenantId: string, name: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`scalegate:group:${tenantId}:${name}`)));
-  const b = digest.slice(0, 16);
-  b[6] = (b[6] & 0x0f) | 0x80;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  const hex = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+export function groupUuid(tenantId: string, name: string): Promise<string> {
+  return digestUuid(`scalegate:group:${tenantId}:${name}`);
 }

@@ -1,4 +1,5 @@
 // Operation records: the ledger entry of every accepted mutation and every reconcile activity.
+import { hex } from "./hex";
 
 /** `hooks`: an inbound scale trigger (a webhook delivery, docs/webhooks.md). */
 export type Dialect = "elastisys" | "kraftcloud" | "quilt" | "hooks" | "system";
@@ -90,7 +91,7 @@ export async function fingerprint(value: unknown): Promise<string> {
   const known = recentPrints.get(text);
   if (known !== undefined) return known;
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  const print = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  const print = hex(digest);
   if (recentPrints.size >= RECENT_PRINTS_MAX) recentPrints.delete(recentPrints.keys().next().value as string);
   recentPrints.set(text, print);
   return print;

@@ -6,6 +6,7 @@
 // while a secret is being rotated), a header that may carry several v1 entries, and a timestamp
 // tolerance against replays. WebCrypto only, so it runs in workerd and in Node >= 20 alike; the
 // comparison is crypto.subtle.verify, which compares in constant time.
+import { hex } from "./hex";
 
 export const SIGNATURE_HEADER = "Scalegate-Signature";
 export const DEFAULT_TOLERANCE_SEC = 300;
@@ -16,9 +17,6 @@ async function hmacKey(secret: string, usage: "sign" | "verify"): Promise<Crypto
   return crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [usage]);
 }
 
-function toHex(bytes: ArrayBuffer): string {
-  return [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 function fromHex(hex: string): Uint8Array | null {
   if (hex.length !== 64 || !/^[0-9a-f]+$/i.test(hex)) return null;
@@ -44,7 +42,7 @@ function signedPayload(t: number, body: string | Uint8Array): Uint8Array {
 export async function sign(secret: string, body: string | Uint8Array, t: number = Math.floor(Date.now() / 1000)): Promise<string> {
   const ts = Math.floor(t);
   const mac = await crypto.subtle.sign("HMAC", await hmacKey(secret, "sign"), signedPayload(ts, body));
-  return `t=${ts},v1=${toHex(mac)}`;
+  return `t=${ts},v1=${hex(mac)}`;
 }
 
 export type VerifyFailure = "missing" | "malformed" | "expired" | "mismatch";

@@ -60,7 +60,7 @@ export class IdempotencyStore {
    * the same request (a replay) costs no SQL: only this instance writes the table (`complete`,
    * `expire`), each entry is checked against its expiry, and the map holds RECENT_MAX entries.
    */
-  readonly #recent = new Map<string, { fingerprint: string; response: string; expiresAt: number }>();
+  readonly #recent = new Map<string, { fingerprint: string; response: string; parsed?: unknown; expiresAt: number }>();
 
   #remember(scope: string, fingerprint: string, response: string, expiresAt: number): void {
     this.#recent.delete(scope);
@@ -134,10 +134,16 @@ export class IdempotencyStore {
     if (claim) this.#inFlight.delete(claim.scope);
   }
 
-  /** A record this instance stored or read lately (`#recent`), without reading storage. */
+  /**
+   * A record this instance stored or read lately (`#recent`), without reading storage. The answer
+   * is parsed once and shared by the replays that follow (a client retrying the same request):
+   * callers copy it into their result, which the RPC serializes, and never change it.
+   */
   recent(scope: string, now: number): StoredResponse | null {
     const recent = this.#recent.get(scope);
-    return recent && recent.expiresAt > now ? { fingerprint: recent.fingerprint, response: JSON.parse(recent.response) } : null;
+    if (!recent || recent.expiresAt <= now) return null;
+    recent.parsed ??= JSON.parse(recent.response);
+    return { fingerprint: recent.fingerprint, response: recent.parsed };
   }
 
   get(scope: string, now: number): StoredResponse | null {

@@ -3,6 +3,7 @@
 // set) → RUNNING after bootDelayMs; terminate → TERMINATING → TERMINATED after terminateDelayMs.
 import type { Machine, MachineState, SimulatedProviderConfig } from "../domain/model";
 import { requestedMachines, type LaunchTemplate, type Provider, type ProviderChange } from "./types";
+import { hex } from "../domain/hex";
 
 interface StepPayload {
   from: MachineState;
@@ -12,7 +13,7 @@ const randomInt = (maxExclusive: number) => crypto.getRandomValues(new Uint32Arr
 
 export function newMachineId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(9));
-  return "i-" + [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("").slice(0, 17);
+  return "i-" + hex(bytes).slice(0, 17);
 }
 
 const privateIp = () => `10.${randomInt(256)}.${randomInt(256)}.${1 + randomInt(254)}`;

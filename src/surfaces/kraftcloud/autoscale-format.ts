@@ -5,6 +5,7 @@ import type { StepPolicy } from "../../domain/autoscale";
 import type { Outcome } from "../../domain/autoscale/state";
 import { settingsOf } from "../../domain/front-door";
 import type { GroupState, Machine } from "../../domain/model";
+import { digestUuid } from "../../domain/hex";
 
 /** What identifies a group in an item: echoed only when well-formed (the spec's uuid/basename formats). */
 export type Identity = { uuid?: string; name?: string };
@@ -33,13 +34,8 @@ function sdkPolicy(p: StepPolicy) {
 }
 
 /** A policy's UUID (the SDK's created policy item requires one): derived from its group and name, so stable. */
-export async function policyUuid(groupUuid: string, name: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`scalegate:policy:${groupUuid}:${name}`)));
-  const b = digest.slice(0, 16);
-  b[6] = (b[6] & 0x0f) | 0x80;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  const hex = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+export function policyUuid(groupUuid: string, name: string): Promise<string> {
+  return digestUuid(`scalegate:policy:${groupUuid}:${name}`);
 }
 
 /** autoscale_config; a group without autoscale is `unconfigured`. The master is also `template` (the SDK's name). */
