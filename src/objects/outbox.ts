@@ -61,9 +61,11 @@ export class Outbox {
     if (!this.#counts) {
       const rows = this.storage.sql.exec<{ kind: string; n: number }>(`SELECT kind, COUNT(*) AS n FROM outbox GROUP BY kind`).toArray();
       this.#counts = new Map(rows.map((r) => [r.kind, r.n]));
-      // Delivered rows not deleted yet do not wait (every entry of #pushed is a stored row: a
-      // committed deletion removes it, `acknowledgementsCommitted`).
+      // Delivered rows still stored do not wait. Every entry of #pushed is a stored row, except
+      // those the open transaction deleted (#deleting: counted by neither side until it commits).
+      const deleted = new Set(this.#deleting?.map(([k]) => k));
       for (const k of this.#pushed.keys()) {
+        if (deleted.has(k)) continue;
         const kind = k.slice(0, k.indexOf("\u0000"));
         this.#counts.set(kind, (this.#counts.get(kind) ?? 0) - 1);
       }
