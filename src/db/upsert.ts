@@ -8,9 +8,8 @@ import { getTableColumns, getTableName } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 
 export interface Upsert<Row> {
-  sql: string;
   fields: (keyof Row & string)[];
-  /** The same upsert for n rows in one statement (n = 1 … maxRows), built once each. */
+  /** The SQL for n rows in one statement at index n − 1 (n = 1 … maxRows), built once each. */
   many: string[];
   /** Most rows one statement can carry: D1 binds at most 100 values per statement. */
   maxRows: number;
@@ -34,14 +33,14 @@ export function upsertOf<T extends SQLiteTable, Row = T["$inferSelect"]>(table: 
     `WHERE excluded.version > ${name}.version`;
   const maxRows = Math.max(1, Math.floor(MAX_BOUND_VALUES / fields.length));
   const many = Array.from({ length: maxRows }, (_, i) => statement(i + 1));
-  return { sql: many[0], fields, many, maxRows };
+  return { fields, many, maxRows };
 }
 
 const valuesOf = <Row>(u: Upsert<Row>, row: Row) => u.fields.map((f) => (row[f] === undefined ? null : row[f]));
 
 /** The statement for one row (undefined fields are bound as NULL). */
 export function bindUpsert<Row>(d1: D1Database, u: Upsert<Row>, row: Row): D1PreparedStatement {
-  return d1.prepare(u.sql).bind(...valuesOf(u, row));
+  return d1.prepare(u.many[0]).bind(...valuesOf(u, row));
 }
 
 /**
