@@ -4,7 +4,6 @@ import { hex } from "../domain/hex";
 
 const encoder = new TextEncoder();
 
-
 function base64url(bytes: Uint8Array): string {
   let s = "";
   for (const b of bytes) s += String.fromCharCode(b);

@@ -16,7 +16,7 @@ export interface Upsert<Row> {
 }
 
 /** D1's limit of bound values per statement. */
-export const MAX_BOUND_VALUES = 100;
+const MAX_BOUND_VALUES = 100;
 
 /** The upsert of `table`: `conflict` its identity, `update` the fields a newer version may change. */
 export function upsertOf<T extends SQLiteTable, Row = T["$inferSelect"]>(table: T, conflict: (keyof Row & string)[], update: (keyof Row & string)[]): Upsert<Row> {

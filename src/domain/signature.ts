@@ -17,11 +17,10 @@ async function hmacKey(secret: string, usage: "sign" | "verify"): Promise<Crypto
   return crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [usage]);
 }
 
-
-function fromHex(hex: string): Uint8Array | null {
-  if (hex.length !== 64 || !/^[0-9a-f]+$/i.test(hex)) return null;
+function fromHex(text: string): Uint8Array | null {
+  if (text.length !== 64 || !/^[0-9a-f]+$/i.test(text)) return null;
   const out = new Uint8Array(32);
-  for (let i = 0; i < 32; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  for (let i = 0; i < 32; i++) out[i] = parseInt(text.slice(2 * i, 2 * i + 2), 16);
   return out;
 }
 

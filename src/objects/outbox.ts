@@ -42,7 +42,7 @@ export class Outbox {
    */
   readonly #pushed = new Map<string, number>();
   /** What the open transaction's `applyAcknowledgements` deleted, until it commits. */
-  #deleting: [string, number][] | null = null;
+  #deleting: Map<string, number> | null = null;
   /** The stored revision of the rows this instance wrote and has not deleted (slot → rev). */
   readonly #revs = new Map<string, number>();
 
@@ -63,9 +63,8 @@ export class Outbox {
       this.#counts = new Map(rows.map((r) => [r.kind, r.n]));
       // Delivered rows still stored do not wait. Every entry of #pushed is a stored row, except
       // those the open transaction deleted (#deleting: counted by neither side until it commits).
-      const deleted = new Set(this.#deleting?.map(([k]) => k));
       for (const k of this.#pushed.keys()) {
-        if (deleted.has(k)) continue;
+        if (this.#deleting?.has(k)) continue;
         const kind = k.slice(0, k.indexOf("\u0000"));
         this.#counts.set(kind, (this.#counts.get(kind) ?? 0) - 1);
       }
@@ -191,8 +190,8 @@ export class Outbox {
    */
   applyAcknowledgements(): void {
     if (this.#pushed.size === 0) return;
-    const deleting = [...this.#pushed];
-    const rows = deleting.map(([k, rev]) => {
+    const deleting = new Map(this.#pushed);
+    const rows = [...deleting].map(([k, rev]) => {
       const at = k.indexOf("\u0000");
       return [k.slice(0, at), k.slice(at + 1), rev] as const;
     });
