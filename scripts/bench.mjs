@@ -23,6 +23,10 @@
 // reported there) and `upstream` (the same upstream directly, no gateway); and, one request at a
 // time, the wake latency of a simulated service with min_size 0: from the first (held) request to
 // its answer, minus the provider's boot delay (requestDelayMs + bootDelayMs), BENCH_WAKES samples.
+// After each route, healthz is measured again (BENCH_BASELINE s): each route's ratio is to the
+// baseline windows right before and after it, so a machine whose speed drifts during a round
+// compares each route with the bare route at the same moment (the ratio to the round's first
+// healthz run is printed too, as rps/start).
 // Prints req/s, p50, p99, non-2xx and the ratios to the baseline; writes .bench/results.json.
 // Then, offline (no server): the replay engine (issue 13) on a generated week of 1-s samples
 // (604,800 points, parse + run), three times, the median (target < 5 s).
@@ -34,7 +38,8 @@
 // BENCH_DESIRED (desired size of the pool, default 2), BENCH_ROUNDS (default 1: repeat the whole
 // sequence N times and report per-route medians; useful on a shared, noisy machine),
 // BENCH_PORT (default: a free port), BENCH_LAUNCHES (POST /pool/size → machine.launch samples per
-// round, default 40), BENCH_ONLY (comma-separated route names: only those and healthz), BENCH_PROFILE
+// round, default 40), BENCH_BASELINE (s of healthz after each route, default half of
+// BENCH_DURATION; 0: none), BENCH_ONLY (comma-separated route names: only those and healthz), BENCH_PROFILE
 // (route names: a CPU profile of the Worker while each is measured, .bench/<name>.cpuprofile).
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -72,6 +77,19 @@ const rounds = intEnv("BENCH_ROUNDS", 1, 1);
 const launches = intEnv("BENCH_LAUNCHES", 40, 1);
 /** Wake samples of the front door's cold path (issue 11). */
 const wakes = intEnv("BENCH_WAKES", 10, 1);
+/**
+ * Seconds of healthz measured after each route (default: half a route's duration; 0: none). Each
+ * route's ratio is to the windows right before and after it (docs/benchmarks.md, "Why against a
+ * bare route, in the same run"): this small shared machine's speed drifts within a round.
+ */
+const baselineDuration = intEnv("BENCH_BASELINE", Math.max(1, Math.round(duration / 2)), 0);
+/**
+ * BENCH_RESTART=1 (default): each round after the first starts a fresh dev runtime on the same
+ * state, so every round measures the runtime as the first one does; 0: one runtime for the run.
+ */
+const restart = intEnv("BENCH_RESTART", 1, 0) !== 0;
+/** Quiet time between a route and the baseline window after it. */
+const BASELINE_GAP_MS = 500;
 /** BENCH_ONLY=size.set,quilt.write: measure only these routes (and the healthz baseline). */
 const only = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(",").map((s) => s.trim()) : null;
 
@@ -408,29 +426,33 @@ async function main() {
   const profiling = (process.env.BENCH_PROFILE ?? "") !== "";
   const server = process.env.BENCH_SERVER === "cli" ? "cli" : "api";
   console.log(`starting wrangler ${version} dev (${server === "cli" ? "the wrangler dev command" : `unstable_startWorker, inspector ${profiling ? "on" : "off"}`}) on ${base} (log: ${LOG}) ...`);
-  dev = spawn(
-    server === "cli" ? WRANGLER : process.execPath,
-    server === "cli"
-      ? [
-          "dev",
-          "--ip", HOST,
-          "--port", String(port),
-          "--inspector-ip", HOST,
-          "--inspector-port", String(inspectorPort),
-          "--persist-to", STATE,
-          "--var", `ADMIN_TOKEN:${admin}`,
-          "--show-interactive-dev-session=false",
-          // Per-request log lines would cost CPU on the machine being measured; warnings still show.
-          "--log-level", "warn",
-        ]
-      : ["scripts/bench-dev.mjs", String(port), STATE, profiling ? String(inspectorPort) : "off"],
-    { env: { ...env, ADMIN_TOKEN: admin }, detached: true, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  dev.stdout.pipe(log);
-  dev.stderr.pipe(log);
-  dev.on("error", (err) => void fail(`could not start wrangler: ${err.message}`));
-
-  await waitHealthy(base, 90_000);
+  /** Starts the dev runtime on `port` with the persisted state (D1, Durable Objects) of this run. */
+  async function startDev() {
+    stopping = null;
+    dev = spawn(
+      server === "cli" ? WRANGLER : process.execPath,
+      server === "cli"
+        ? [
+            "dev",
+            "--ip", HOST,
+            "--port", String(port),
+            "--inspector-ip", HOST,
+            "--inspector-port", String(inspectorPort),
+            "--persist-to", STATE,
+            "--var", `ADMIN_TOKEN:${admin}`,
+            "--show-interactive-dev-session=false",
+            // Per-request log lines would cost CPU on the machine being measured; warnings still show.
+            "--log-level", "warn",
+          ]
+        : ["scripts/bench-dev.mjs", String(port), STATE, profiling ? String(inspectorPort) : "off"],
+      { env: { ...env, ADMIN_TOKEN: admin }, detached: true, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    dev.stdout.pipe(log, { end: false });
+    dev.stderr.pipe(log, { end: false });
+    dev.on("error", (err) => void fail(`could not start wrangler: ${err.message}`));
+    await waitHealthy(base, 90_000);
+  }
+  await startDev();
 
   // Setup: tenant token, pool with the simulated provider, desired size.
   const tokenRes = await expectStatus(base, "POST", "/admin/tenants/bench/tokens", { token: admin }, 201);
@@ -566,32 +588,66 @@ async function main() {
 
   console.log(
     `\nmeasuring: ${connections} connections, ${duration} s per route, ${rounds} round(s)` +
-      (warmup > 0 ? ` (+${warmup} s unmeasured warm-up per route before the first round)` : ""),
+      (warmup > 0 ? ` (+${warmup} s unmeasured warm-up per route before ${restart ? "each" : "the first"} round)` : ""),
   );
+  /** One autocannon run of route `r` (after its warm-up on the first round), with the runtime's CPU per response. */
+  async function measure(r, seconds, first, prefix = "    ") {
+    const opts = { url: r.url ?? base + r.path, method: r.method, headers: r.headers, body: r.body, connections, pipelining: 1, timeout: 10, ...(r.idReplacement ? { idReplacement: true } : {}) };
+    if (first && warmup > 0) await run({ ...opts, duration: warmup });
+    process.stdout.write(`${prefix}${label(r)} ... `);
+    const profiler = prefix === "    " && (process.env.BENCH_PROFILE ?? "").split(",").includes(r.name) ? await startProfile(inspectorPort) : null;
+    const cpu0 = runtimeCpuMs();
+    const out = summarize(r.name, r.method, r.path, await run({ ...opts, duration: seconds }));
+    const cpu1 = runtimeCpuMs();
+    // The upstream route runs outside the runtime: its CPU is not the gateway's.
+    const cpuMs = cpuDelta(cpu0, cpu1);
+    out.cpu_ms_per_req = cpuMs !== null && !r.url && out.responses > 0 ? cpuMs / out.responses : null;
+    if (profiler) {
+      const profile = await profiler.stop();
+      writeFileSync(`${DIR}/${r.name}.cpuprofile`, JSON.stringify(profile));
+      writeFileSync(`${DIR}/${r.name}.profile.txt`, summarizeProfile(profile, 60).join("\n") + "\n");
+    }
+    console.log(`${fmt(out.requests_per_s, 0)} req/s, p50 ${fmt(out.latency_ms.p50)} ms` + (out.cpu_ms_per_req !== null ? `, runtime CPU ${fmt(out.cpu_ms_per_req, 2)} ms/req` : ""));
+    return out;
+  }
+  /** What a ratio needs of a baseline window (kept in results.json with each route). */
+  const windowOf = (w) => ({ requests_per_s: w.requests_per_s, p50_ms: w.latency_ms.p50, cpu_ms_per_req: w.cpu_ms_per_req, non2xx: w.non2xx, errors: w.errors, timeouts: w.timeouts });
+
   const perRound = [];
   const launchRounds = [];
   const wakeRounds = [];
   for (let i = 0; i < rounds; i++) {
     if (rounds > 1) console.log(`  round ${i + 1}/${rounds}`);
+    if (i > 0 && restart) {
+      // Each round on a fresh runtime, the state (D1, Durable Objects) kept: the local runtime
+      // slows down as it serves (docs/benchmarks.md, "A fresh runtime for each round").
+      await stopDev();
+      // Its workerd processes gone (and the port free) before the next one starts.
+      for (let t = 0; t < 100 && runtimeCpuMs() !== null; t++) await sleep(100);
+      await startDev();
+      console.log(`    (the dev runtime restarted; each route warmed up again)`);
+    }
+    const warm = i === 0 || restart;
     const round = [];
+    // The baseline window before the route being measured: the round's first healthz run, then
+    // the adjacent window measured after the previous route.
+    let before = null;
     for (const r of routes) {
-      const opts = { url: r.url ?? base + r.path, method: r.method, headers: r.headers, body: r.body, connections, pipelining: 1, timeout: 10, ...(r.idReplacement ? { idReplacement: true } : {}) };
-      if (i === 0 && warmup > 0) await run({ ...opts, duration: warmup });
-      process.stdout.write(`    ${label(r)} ... `);
-      const profiler = (process.env.BENCH_PROFILE ?? "").split(",").includes(r.name) ? await startProfile(inspectorPort) : null;
-      const cpu0 = runtimeCpuMs();
-      const out = summarize(r.name, r.method, r.path, await run({ ...opts, duration }));
-      const cpu1 = runtimeCpuMs();
-      // The upstream route runs outside the runtime: its CPU is not the gateway's.
-      const cpuMs = cpuDelta(cpu0, cpu1);
-      out.cpu_ms_per_req = cpuMs !== null && !r.url && out.responses > 0 ? cpuMs / out.responses : null;
-      if (profiler) {
-        const profile = await profiler.stop();
-        writeFileSync(`${DIR}/${r.name}.cpuprofile`, JSON.stringify(profile));
-        writeFileSync(`${DIR}/${r.name}.profile.txt`, summarizeProfile(profile, 60).join("\n") + "\n");
-      }
-      console.log(`${fmt(out.requests_per_s, 0)} req/s, p50 ${fmt(out.latency_ms.p50)} ms` + (out.cpu_ms_per_req !== null ? `, runtime CPU ${fmt(out.cpu_ms_per_req, 2)} ms/req` : ""));
+      const out = await measure(r, duration, warm);
       round.push(out);
+      if (r === routes[0]) {
+        before = out;
+        continue;
+      }
+      out.baseline_before = windowOf(before);
+      if (baselineDuration > 0 && !r.url) {
+        // Work a route left behind (a D1 push gathered after its last answer) finishes before the
+        // baseline is measured, so that it is not charged to the bare route.
+        await sleep(BASELINE_GAP_MS);
+        const after = await measure(routes[0], baselineDuration, false, "      adjacent baseline: ");
+        out.baseline_after = windowOf(after);
+        before = after;
+      }
     }
     // POST /pool/size → machine.launch at the receiver, one request at a time.
     process.stdout.write(`    POST /cloudpools/bench-hook/pool/size → machine.launch (${launches} samples) ... `);
@@ -636,10 +692,17 @@ async function main() {
     };
     console.log(`minus boot: p50 ${fmt(wakeRound.p50_ms)} ms, p99 ${fmt(wakeRound.p99_ms)} ms (Scalegate-Cold-Start p50 ${fmt(wakeRound.cold_start_header_p50_ms)} ms)`);
     wakeRounds.push(wakeRound);
-    // Ratios within the round: the baseline ran seconds before, under the same conditions.
+    // Ratios within the round. `ratio_rps`: to the baseline windows measured right before and
+    // right after the route (their mean), so that a machine whose speed drifts over the minutes of
+    // a round compares each route with the bare route at the same moment. `ratio_rps_round_start`:
+    // to the round's first healthz run (the only baseline before BENCH_BASELINE existed).
     for (const r of round) {
-      r.ratio_rps = r.requests_per_s / round[0].requests_per_s;
-      r.ratio_p50 = round[0].latency_ms.p50 > 0 ? r.latency_ms.p50 / round[0].latency_ms.p50 : null;
+      const adjacent = r === round[0] ? [windowOf(r)] : [r.baseline_before, r.baseline_after].filter(Boolean);
+      const baseRps = adjacent.reduce((a, w) => a + w.requests_per_s, 0) / adjacent.length;
+      const baseP50 = adjacent.reduce((a, w) => a + w.p50_ms, 0) / adjacent.length;
+      r.ratio_rps = r.requests_per_s / baseRps;
+      r.ratio_p50 = baseP50 > 0 ? r.latency_ms.p50 / baseP50 : null;
+      r.ratio_rps_round_start = r.requests_per_s / round[0].requests_per_s;
     }
     perRound.push(round);
   }
@@ -672,6 +735,7 @@ async function main() {
       errors: sum(runs.map((x) => x.errors)),
       timeouts: sum(runs.map((x) => x.timeouts)),
       ratio_rps: median(runs.map((x) => x.ratio_rps)),
+      ratio_rps_round_start: median(runs.map((x) => x.ratio_rps_round_start)),
       // A baseline p50 of 0 ms (autocannon's latencies are whole ms) gives no p50 ratio.
       ratio_p50: runs.some((x) => x.ratio_p50 === null) ? null : median(runs.map((x) => x.ratio_p50)),
       cpu_ms_per_req: median(runs.map((x) => x.cpu_ms_per_req)),
@@ -682,13 +746,18 @@ async function main() {
     };
   });
 
-  const widths = [Math.max(32, ...results.map((r) => label(r).length)), 9, 8, 8, 7, 7, 10, 10, 11];
+  const widths = [Math.max(32, ...results.map((r) => label(r).length)), 9, 8, 8, 7, 7, 10, 10, 10, 11];
   console.log(rounds > 1 ? `\nmedians over ${rounds} rounds (ratios: median of the per-round ratios)` : "");
-  console.log(pad(["route", "req/s", "p50 ms", "p99 ms", "non2xx", "errors", "rps/base", "p50/base", "cpu ms/req"], widths));
+  console.log(
+    baselineDuration > 0
+      ? `rps/base, p50/base: to the mean of the ${baselineDuration}-s GET /healthz windows right before and after the route; rps/start: to the round's first GET /healthz run`
+      : "rps/base, p50/base, rps/start: to the round's first GET /healthz run (BENCH_BASELINE=0)",
+  );
+  console.log(pad(["route", "req/s", "p50 ms", "p99 ms", "non2xx", "errors", "rps/base", "p50/base", "rps/start", "cpu ms/req"], widths));
   for (const r of results) {
     console.log(
       pad(
-        [label(r), fmt(r.requests_per_s, 0), fmt(r.latency_ms.p50), fmt(r.latency_ms.p99), r.non2xx, r.errors, fmt(r.ratio_rps, 3), r.ratio_p50 === null ? "-" : `${fmt(r.ratio_p50, 1)}x`, fmt(r.cpu_ms_per_req, 2)],
+        [label(r), fmt(r.requests_per_s, 0), fmt(r.latency_ms.p50), fmt(r.latency_ms.p99), r.non2xx, r.errors, fmt(r.ratio_rps, 3), r.ratio_p50 === null ? "-" : `${fmt(r.ratio_p50, 1)}x`, fmt(r.ratio_rps_round_start, 3), fmt(r.cpu_ms_per_req, 2)],
         widths,
       ),
     );
@@ -709,7 +778,7 @@ async function main() {
   // Issue 11: the front door against the healthz baseline and the upstream directly; wake latency.
   const fdRatio = (a, b) => median(perRound.map((round) => round.find((x) => x.name === a)?.requests_per_s / round.find((x) => x.name === b)?.requests_per_s));
   const frontdoor = {
-    over_healthz: routes.some((r) => r.name === "frontdoor") ? fdRatio("frontdoor", "healthz") : null,
+    over_healthz: routes.some((r) => r.name === "frontdoor") ? median(perRound.map((round) => round.find((x) => x.name === "frontdoor").ratio_rps)) : null,
     over_upstream: routes.some((r) => r.name === "frontdoor") ? fdRatio("frontdoor", "upstream") : null,
     wake: { p50_ms: median(wakeRounds.map((x) => x.p50_ms)), p99_ms: median(wakeRounds.map((x) => x.p99_ms)), samples_per_round: wakes, rounds: wakeRounds },
   };
@@ -737,6 +806,13 @@ async function main() {
   console.log("(latencies are whole milliseconds: autocannon's histogram resolution)");
   console.log(`\nresults written to ${RESULTS} (1-min load average at the end: ${fmt(os.loadavg()[0], 2)} on ${os.cpus().length} CPUs)`);
 
+  // The adjacent baseline windows count as healthz runs.
+  const healthzRow = results[0];
+  for (const w of perRound.flatMap((round) => round.map((x) => x.baseline_after).filter(Boolean))) {
+    healthzRow.non2xx += w.non2xx;
+    healthzRow.errors += w.errors;
+    healthzRow.timeouts += w.timeouts;
+  }
   const bad = results.filter((r) => r.non2xx > 0 || r.errors > 0 || r.timeouts > 0);
   if (bad.length > 0) {
     for (const r of bad) console.error(`error: ${label(r)}: ${r.non2xx} non-2xx (${JSON.stringify(r.status_counts)}), ${r.errors} errors, ${r.timeouts} timeouts`);
