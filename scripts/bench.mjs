@@ -590,12 +590,15 @@ async function main() {
     `\nmeasuring: ${connections} connections, ${duration} s per route, ${rounds} round(s)` +
       (warmup > 0 ? ` (+${warmup} s unmeasured warm-up per route before ${restart ? "each" : "the first"} round)` : ""),
   );
-  /** One autocannon run of route `r` (after its warm-up on the first round), with the runtime's CPU per response. */
-  async function measure(r, seconds, first, prefix = "    ") {
+  /**
+   * One autocannon run of route `r` for `seconds`, with the runtime's CPU per response. `warm`:
+   * after `warmup` s of unmeasured traffic; `baseline`: an adjacent healthz window (never profiled).
+   */
+  async function measure(r, seconds, { warm = false, baseline = false } = {}) {
     const opts = { url: r.url ?? base + r.path, method: r.method, headers: r.headers, body: r.body, connections, pipelining: 1, timeout: 10, ...(r.idReplacement ? { idReplacement: true } : {}) };
-    if (first && warmup > 0) await run({ ...opts, duration: warmup });
-    process.stdout.write(`${prefix}${label(r)} ... `);
-    const profiler = prefix === "    " && (process.env.BENCH_PROFILE ?? "").split(",").includes(r.name) ? await startProfile(inspectorPort) : null;
+    if (warm && warmup > 0) await run({ ...opts, duration: warmup });
+    process.stdout.write(`${baseline ? "      adjacent baseline: " : "    "}${label(r)} ... `);
+    const profiler = !baseline && (process.env.BENCH_PROFILE ?? "").split(",").includes(r.name) ? await startProfile(inspectorPort) : null;
     const cpu0 = runtimeCpuMs();
     const out = summarize(r.name, r.method, r.path, await run({ ...opts, duration: seconds }));
     const cpu1 = runtimeCpuMs();
@@ -633,7 +636,7 @@ async function main() {
     // the adjacent window measured after the previous route.
     let before = null;
     for (const r of routes) {
-      const out = await measure(r, duration, warm);
+      const out = await measure(r, duration, { warm });
       round.push(out);
       if (r === routes[0]) {
         before = out;
@@ -644,7 +647,7 @@ async function main() {
         // Work a route left behind (a D1 push gathered after its last answer) finishes before the
         // baseline is measured, so that it is not charged to the bare route.
         await sleep(BASELINE_GAP_MS);
-        const after = await measure(routes[0], baselineDuration, false, "      adjacent baseline: ");
+        const after = await measure(routes[0], baselineDuration, { baseline: true });
         out.baseline_after = windowOf(after);
         before = after;
       }
