@@ -312,6 +312,42 @@ function runtimeCpuMs() {
   return byPid.size > 0 ? byPid : null;
 }
 
+/**
+ * CPU ms of each thread of the runtime's workerd processes (`pid/tid` → user + system). A workerd
+ * process runs its Workers, Durable Objects and the local D1 on one thread, so the busiest
+ * thread's time per request is what bounds a route that one runtime serves (docs/benchmarks.md run R).
+ */
+function runtimeThreadsMs() {
+  const byThread = new Map();
+  for (const pid of runtimeCpuMs()?.keys() ?? []) {
+    let tids = [];
+    try {
+      tids = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tids) {
+      let stat;
+      try {
+        stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      } catch {
+        continue;
+      }
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      byThread.set(`${pid}/${tid}`, (Number(f[11]) + Number(f[12])) * 10);
+    }
+  }
+  return byThread.size > 0 ? byThread : null;
+}
+
+/** The thread that used the most CPU between two readings: its ms, or null. */
+function busiestThreadMs(before, after) {
+  if (!before || !after) return null;
+  let max = null;
+  for (const [id, t] of after) if (before.has(id)) max = Math.max(max ?? 0, t - before.get(id));
+  return max;
+}
+
 /** CPU ms the same runtime processes used between two readings, or null (no reading, or the processes changed). */
 function cpuDelta(before, after) {
   if (!before || !after || before.size !== after.size) return null;
@@ -600,17 +636,22 @@ async function main() {
     process.stdout.write(`${baseline ? "      adjacent baseline: " : "    "}${label(r)} ... `);
     const profiler = !baseline && (process.env.BENCH_PROFILE ?? "").split(",").includes(r.name) ? await startProfile(inspectorPort) : null;
     const cpu0 = runtimeCpuMs();
+    const threads0 = runtimeThreadsMs();
     const out = summarize(r.name, r.method, r.path, await run({ ...opts, duration: seconds }));
     const cpu1 = runtimeCpuMs();
+    const threads1 = runtimeThreadsMs();
     // The upstream route runs outside the runtime: its CPU is not the gateway's.
     const cpuMs = cpuDelta(cpu0, cpu1);
     out.cpu_ms_per_req = cpuMs !== null && !r.url && out.responses > 0 ? cpuMs / out.responses : null;
+    const threadMs = r.url ? null : busiestThreadMs(threads0, threads1);
+    out.busiest_thread = threadMs !== null && out.responses > 0 ? { ms_per_req: threadMs / out.responses, busy: threadMs / (out.duration_s * 1000) } : null;
     if (profiler) {
       const profile = await profiler.stop();
       writeFileSync(`${DIR}/${r.name}.cpuprofile`, JSON.stringify(profile));
       writeFileSync(`${DIR}/${r.name}.profile.txt`, summarizeProfile(profile, 60).join("\n") + "\n");
     }
-    console.log(`${fmt(out.requests_per_s, 0)} req/s, p50 ${fmt(out.latency_ms.p50)} ms` + (out.cpu_ms_per_req !== null ? `, runtime CPU ${fmt(out.cpu_ms_per_req, 2)} ms/req` : ""));
+    console.log(`${fmt(out.requests_per_s, 0)} req/s, p50 ${fmt(out.latency_ms.p50)} ms` + (out.cpu_ms_per_req !== null ? `, runtime CPU ${fmt(out.cpu_ms_per_req, 2)} ms/req` : "") +
+        (out.busiest_thread ? `, busiest thread ${fmt(out.busiest_thread.ms_per_req, 2)} ms/req (${fmt(100 * out.busiest_thread.busy, 0)} % busy)` : ""));
     return out;
   }
   /** What a ratio needs of a baseline window (kept in results.json with each route). */
@@ -742,6 +783,7 @@ async function main() {
       // A baseline p50 of 0 ms (autocannon's latencies are whole ms) gives no p50 ratio.
       ratio_p50: runs.some((x) => x.ratio_p50 === null) ? null : median(runs.map((x) => x.ratio_p50)),
       cpu_ms_per_req: median(runs.map((x) => x.cpu_ms_per_req)),
+      thread_ms_per_req: median(runs.map((x) => x.busiest_thread?.ms_per_req ?? null)),
       status_counts: runs.reduce((acc, x) => {
         for (const [code, n] of Object.entries(x.status_counts)) acc[code] = (acc[code] ?? 0) + n;
         return acc;
@@ -749,18 +791,18 @@ async function main() {
     };
   });
 
-  const widths = [Math.max(32, ...results.map((r) => label(r).length)), 9, 8, 8, 7, 7, 10, 10, 10, 11];
+  const widths = [Math.max(32, ...results.map((r) => label(r).length)), 9, 8, 8, 7, 7, 10, 10, 10, 11, 14];
   console.log(rounds > 1 ? `\nmedians over ${rounds} rounds (ratios: median of the per-round ratios)` : "");
   console.log(
     baselineDuration > 0
       ? `rps/base, p50/base: to the mean of the ${baselineDuration}-s GET /healthz windows right before and after the route; rps/start: to the round's first GET /healthz run`
       : "rps/base, p50/base, rps/start: to the round's first GET /healthz run (BENCH_BASELINE=0)",
   );
-  console.log(pad(["route", "req/s", "p50 ms", "p99 ms", "non2xx", "errors", "rps/base", "p50/base", "rps/start", "cpu ms/req"], widths));
+  console.log(pad(["route", "req/s", "p50 ms", "p99 ms", "non2xx", "errors", "rps/base", "p50/base", "rps/start", "cpu ms/req", "thread ms/req"], widths));
   for (const r of results) {
     console.log(
       pad(
-        [label(r), fmt(r.requests_per_s, 0), fmt(r.latency_ms.p50), fmt(r.latency_ms.p99), r.non2xx, r.errors, fmt(r.ratio_rps, 3), r.ratio_p50 === null ? "-" : `${fmt(r.ratio_p50, 1)}x`, fmt(r.ratio_rps_round_start, 3), fmt(r.cpu_ms_per_req, 2)],
+        [label(r), fmt(r.requests_per_s, 0), fmt(r.latency_ms.p50), fmt(r.latency_ms.p99), r.non2xx, r.errors, fmt(r.ratio_rps, 3), r.ratio_p50 === null ? "-" : `${fmt(r.ratio_p50, 1)}x`, fmt(r.ratio_rps_round_start, 3), fmt(r.cpu_ms_per_req, 2), fmt(r.thread_ms_per_req, 2)],
         widths,
       ),
     );
