@@ -26,8 +26,10 @@
 // After each route, healthz is measured again (BENCH_BASELINE s): each route's ratio is to the
 // baseline windows right before and after it, so a machine whose speed drifts during a round
 // compares each route with the bare route at the same moment (the ratio to the round's first
-// healthz run is printed too, as rps/start).
-// Prints req/s, p50, p99, non-2xx and the ratios to the baseline; writes .bench/results.json.
+// healthz run is printed too, as rps/start). Each round after the first runs on a fresh dev
+// runtime over the same persisted state (BENCH_RESTART): the local runtime slows as it serves.
+// Prints req/s, p50, p99, non-2xx, the ratios to the baseline, the runtime's CPU per request and
+// its busiest thread's per request; writes .bench/results.json.
 // Then, offline (no server): the replay engine (issue 13) on a generated week of 1-s samples
 // (604,800 points, parse + run), three times, the median (target < 5 s).
 // Exits non-zero when any measured route saw a non-2xx answer or a connection error.
@@ -39,7 +41,8 @@
 // sequence N times and report per-route medians; useful on a shared, noisy machine),
 // BENCH_PORT (default: a free port), BENCH_LAUNCHES (POST /pool/size → machine.launch samples per
 // round, default 40), BENCH_BASELINE (s of healthz after each route, default half of
-// BENCH_DURATION; 0: none), BENCH_ONLY (comma-separated route names: only those and healthz), BENCH_PROFILE
+// BENCH_DURATION; 0: none), BENCH_RESTART (1: a fresh runtime for each round, the default; 0: one
+// runtime for the run), BENCH_ONLY (comma-separated route names: only those and healthz), BENCH_PROFILE
 // (route names: a CPU profile of the Worker while each is measured, .bench/<name>.cpuprofile).
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -838,7 +841,7 @@ async function main() {
     date: new Date().toISOString(),
     machine: { cpus: os.cpus().length, cpu_model: os.cpus()[0]?.model ?? null, loadavg_1m_start: loadBefore, loadavg_1m_end: os.loadavg()[0], platform: `${os.platform()} ${os.release()}`, node: process.version, wrangler: version },
     revision,
-    settings: { duration_s: duration, connections, rounds, warmup_s: warmup, desired_size: desired, pipelining: 1 },
+    settings: { duration_s: duration, connections, rounds, warmup_s: warmup, baseline_s: baselineDuration, restart_each_round: restart, desired_size: desired, pipelining: 1 },
     pool_after: after.json,
     results,
     pool_1000_over_10: poolRatio,
