@@ -22,10 +22,15 @@ const cache = new Map<string, Entry>();
 export function hostOf(request: Request): string | null {
   const raw = request.headers.get("host") ?? new URL(request.url).host;
   if (!raw) return null;
+  // Every request asks, and most carry the Host the previous one did: its answer is kept.
+  if (raw === lastHost.raw) return lastHost.host;
   // IPv6 literals ([::1]:8787) are never service domains.
-  if (raw.startsWith("[")) return null;
-  return raw.replace(/:\d*$/, "").replace(/\.$/, "").toLowerCase();
+  const host = raw.startsWith("[") ? null : raw.replace(/:\d*$/, "").replace(/\.$/, "").toLowerCase();
+  lastHost = { raw, host };
+  return host;
 }
+
+let lastHost: { raw: string; host: string | null } = { raw: "", host: null };
 
 /** The cached answer for a host, or undefined when it must be looked up. */
 export function cachedRoute(host: string, now: number): DomainOwner | null | undefined {

@@ -15,8 +15,9 @@ export class ActionRecords {
   /**
    * Keeps the newest version of a record written under an action (inside the caller's
    * transaction); true when it is the first record of that action here (the caller queues the link).
+   * `json`: the record serialized (the caller's outbox row carries the same text).
    */
-  record(r: OperationRecord & { actionId: string }): boolean {
+  record(r: OperationRecord & { actionId: string }, json = JSON.stringify(r)): boolean {
     const first = !this.#known.has(r.actionId) && !this.#holds(r.actionId);
     this.storage.sql.exec(
       // A record keeps its time and sequence through its versions (./records.ts, ./deliveries.ts):
@@ -29,7 +30,7 @@ export class ActionRecords {
       r.createdAt,
       r.seq,
       r.version,
-      JSON.stringify(r),
+      json,
     );
     // Known from here on; if this transaction rolls back, forget() drops it, so the next first
     // write of the action queues its link again.

@@ -23,6 +23,12 @@ export interface PendingEntry {
 
 const slot = (kind: string, key: string) => `${kind}\u0000${key}`;
 
+/**
+ * Most rows the in-memory copy of the outbox (`#rows`) holds. Past it (D1 down a long while under
+ * load) the copy is dropped and pending() reads the table again, as it did before the copy.
+ */
+const ROWS_HELD_MAX = 2_000;
+
 export class Outbox {
   /**
    * How many entries of each kind wait, as this instance knows it (null: not known, read from
@@ -45,6 +51,14 @@ export class Outbox {
   #deleting: Map<string, number> | null = null;
   /** The stored revision of the rows this instance wrote and has not deleted (slot → rev). */
   readonly #revs = new Map<string, number>();
+  /**
+   * The outbox table as this instance knows it, in the table's rowid order (null: not known, read
+   * at the next pending()). Only this instance writes the table, inside its transactions: a put
+   * adds or updates a row (an upsert keeps its rowid, so its place), the acknowledgements' delete
+   * removes one, a rolled-back transaction forgets the copy (`forgetCounts`). So the push after
+   * every command reads no SQL and parses only what it sends (issue 10, docs/benchmarks.md run S).
+   */
+  #rows: Map<string, Row> | null = null;
 
   /** The records written here under Quilt actions (./action-records.ts). */
   readonly actions: ActionRecords;
@@ -80,6 +94,7 @@ export class Outbox {
    */
   forgetCounts(): void {
     this.#counts = null;
+    this.#rows = null;
     this.#deleting = null;
     this.#revs.clear();
     this.actions.forget();
@@ -99,14 +114,19 @@ export class Outbox {
    * queues the link that tells the action's object.
    */
   put(entry: OutboxEntry): void {
-    const r = entry.kind === "operation" ? entry.record : null;
-    if (r?.actionId && this.actions.record(r as OperationRecord & { actionId: string })) {
-      this.#put({ kind: "action", link: { tenantId: r.tenantId, actionId: r.actionId, holder: this.holder } });
+    if (entry.kind !== "operation") return this.#put(entry, JSON.stringify(entry));
+    const r = entry.record;
+    // Serialized once, for the action's row and the outbox row: the payload is exactly
+    // JSON.stringify(entry), whose keys are `kind` then `record`.
+    const json = JSON.stringify(r);
+    if (r.actionId && this.actions.record(r as OperationRecord & { actionId: string }, json)) {
+      const link: OutboxEntry = { kind: "action", link: { tenantId: r.tenantId, actionId: r.actionId, holder: this.holder } };
+      this.#put(link, JSON.stringify(link));
     }
-    this.#put(entry);
+    this.#put(entry, `{"kind":"operation","record":${json}}`);
   }
 
-  #put(entry: OutboxEntry): void {
+  #put(entry: OutboxEntry, payload: string): void {
     const key = outboxKey(entry);
     const counts = this.#known();
     const { rev } = this.storage.sql
@@ -115,25 +135,43 @@ export class Outbox {
          ON CONFLICT(kind, key) DO UPDATE SET rev = outbox.rev + 1, payload = excluded.payload RETURNING rev`,
         entry.kind,
         key,
-        JSON.stringify(entry),
+        payload,
       )
       .one();
+    const at = slot(entry.kind, key);
+    if (this.#rows) {
+      // A new row has the highest rowid: last in the table's order. An updated one keeps its place.
+      const held = this.#rows.get(at);
+      if (held) {
+        held.rev = rev;
+        held.payload = payload;
+      } else if (this.#rows.size >= ROWS_HELD_MAX) this.#rows = null;
+      else this.#rows.set(at, { kind: entry.kind, key, rev, payload });
+    }
     // A new row, or a new revision of one already delivered: it waits (again).
-    this.#revs.set(slot(entry.kind, key), rev);
-    const redelivered = this.#pushed.delete(slot(entry.kind, key));
+    this.#revs.set(at, rev);
+    const redelivered = this.#pushed.delete(at);
     if (rev === 1 || redelivered) counts.set(entry.kind, (counts.get(entry.kind) ?? 0) + 1);
+  }
+
+  /** The table's rows in rowid order: the copy in memory, read from storage when not known. */
+  #table(): Iterable<Row> {
+    if (this.#rows) return this.#rows.values();
+    const rows = this.storage.sql.exec<Row & Record<string, SqlStorageValue>>(`SELECT kind, key, rev, payload FROM outbox ORDER BY rowid`).toArray();
+    if (rows.length < ROWS_HELD_MAX) this.#rows = new Map(rows.map((r) => [slot(r.kind, r.key), { kind: r.kind, key: r.key, rev: r.rev, payload: r.payload }]));
+    return rows;
   }
 
   /** What waits, oldest first; `to`: only what goes to D1, or only the links for action objects. */
   pending(to?: "d1" | "actions"): PendingEntry[] {
     const n = to === "actions" ? this.#count(["action"]) : to === "d1" ? this.size() - this.#count(["action"]) : this.size();
     if (n === 0) return [];
-    const where = to === "d1" ? ` WHERE kind <> 'action'` : to === "actions" ? ` WHERE kind = 'action'` : "";
-    return this.storage.sql
-      .exec<Row & Record<string, SqlStorageValue>>(`SELECT kind, key, rev, payload FROM outbox${where} ORDER BY rowid`)
-      .toArray()
-      .filter(this.#waits)
-      .map((r) => ({ kind: r.kind, key: r.key, rev: r.rev, entry: JSON.parse(r.payload) as OutboxEntry }));
+    const out: PendingEntry[] = [];
+    for (const r of this.#table()) {
+      if ((to === "d1" && r.kind === "action") || (to === "actions" && r.kind !== "action") || !this.#waits(r)) continue;
+      out.push({ kind: r.kind, key: r.key, rev: r.rev, entry: JSON.parse(r.payload) as OutboxEntry });
+    }
+    return out;
   }
 
   /** Whether an entry of one of these kinds waits (no payload parsed: asked after every command). */
@@ -149,7 +187,9 @@ export class Outbox {
   /** One record not yet acknowledged by D1, by id. */
   pendingOperation(id: string): OperationRecord | null {
     if (this.#count(["operation"]) === 0) return null;
-    const row = this.storage.sql.exec<Row & Record<string, SqlStorageValue>>(`SELECT kind, key, rev, payload FROM outbox WHERE kind = 'operation' AND key = ?`, id).toArray()[0];
+    const row =
+      this.#rows?.get(slot("operation", id)) ??
+      (this.#rows ? undefined : this.storage.sql.exec<Row & Record<string, SqlStorageValue>>(`SELECT kind, key, rev, payload FROM outbox WHERE kind = 'operation' AND key = ?`, id).toArray()[0]);
     return row && this.#waits(row) ? (JSON.parse(row.payload) as { record: OperationRecord }).record : null;
   }
 
@@ -200,6 +240,8 @@ export class Outbox {
       const chunk = rows.slice(i, i + 33);
       this.storage.sql.exec(`DELETE FROM outbox WHERE (kind, key, rev) IN (VALUES ${chunk.map(() => "(?, ?, ?)").join(", ")})`, ...chunk.flat());
     }
+    // The copy follows the delete at once: a put later in this transaction may add the row again.
+    if (this.#rows) for (const [k, rev] of deleting) if (this.#rows.get(k)?.rev === rev) this.#rows.delete(k);
     this.#deleting = deleting;
   }
 
@@ -218,7 +260,7 @@ export class Outbox {
 
   /** Whether the entry (kind, key) still waits. */
   has(kind: OutboxEntry["kind"], key: string): boolean {
-    const row = this.storage.sql.exec<{ rev: number }>(`SELECT rev FROM outbox WHERE kind = ? AND key = ?`, kind, key).toArray()[0];
+    const row = this.#rows ? this.#rows.get(slot(kind, key)) : this.storage.sql.exec<{ rev: number }>(`SELECT rev FROM outbox WHERE kind = ? AND key = ?`, kind, key).toArray()[0];
     return row !== undefined && this.#waits({ kind, key, rev: row.rev });
   }
 
