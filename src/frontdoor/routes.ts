@@ -18,6 +18,9 @@ interface Entry {
 
 const cache = new Map<string, Entry>();
 
+/** The last Host header seen and what hostOf made of it. */
+let lastHost: { raw: string; host: string | null } = { raw: "", host: null };
+
 /** The Host of a request, lower-cased, without port or trailing dot; null when there is none. */
 export function hostOf(request: Request): string | null {
   const raw = request.headers.get("host") ?? new URL(request.url).host;
@@ -29,8 +32,6 @@ export function hostOf(request: Request): string | null {
   lastHost = { raw, host };
   return host;
 }
-
-let lastHost: { raw: string; host: string | null } = { raw: "", host: null };
 
 /** The cached answer for a host, or undefined when it must be looked up. */
 export function cachedRoute(host: string, now: number): DomainOwner | null | undefined {

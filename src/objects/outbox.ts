@@ -49,8 +49,6 @@ export class Outbox {
   readonly #pushed = new Map<string, number>();
   /** What the open transaction's `applyAcknowledgements` deleted, until it commits. */
   #deleting: Map<string, number> | null = null;
-  /** The stored revision of the rows this instance wrote and has not deleted (slot → rev). */
-  readonly #revs = new Map<string, number>();
   /**
    * The outbox table as this instance knows it, in the table's rowid order (null: not known, read
    * at the next pending()). Only this instance writes the table, inside its transactions: a put
@@ -96,7 +94,6 @@ export class Outbox {
     this.#counts = null;
     this.#rows = null;
     this.#deleting = null;
-    this.#revs.clear();
     this.actions.forget();
   }
 
@@ -149,7 +146,6 @@ export class Outbox {
       else this.#rows.set(at, { kind: entry.kind, key, rev, payload });
     }
     // A new row, or a new revision of one already delivered: it waits (again).
-    this.#revs.set(at, rev);
     const redelivered = this.#pushed.delete(at);
     if (rev === 1 || redelivered) counts.set(entry.kind, (counts.get(entry.kind) ?? 0) + 1);
   }
@@ -187,9 +183,9 @@ export class Outbox {
   /** One record not yet acknowledged by D1, by id. */
   pendingOperation(id: string): OperationRecord | null {
     if (this.#count(["operation"]) === 0) return null;
-    const row =
-      this.#rows?.get(slot("operation", id)) ??
-      (this.#rows ? undefined : this.storage.sql.exec<Row & Record<string, SqlStorageValue>>(`SELECT kind, key, rev, payload FROM outbox WHERE kind = 'operation' AND key = ?`, id).toArray()[0]);
+    const row = this.#rows
+      ? this.#rows.get(slot("operation", id))
+      : this.storage.sql.exec<Row & Record<string, SqlStorageValue>>(`SELECT kind, key, rev, payload FROM outbox WHERE kind = 'operation' AND key = ?`, id).toArray()[0];
     return row && this.#waits(row) ? (JSON.parse(row.payload) as { record: OperationRecord }).record : null;
   }
 
@@ -199,24 +195,36 @@ export class Outbox {
    */
   acknowledge(sent: PendingEntry[]): void {
     const counts = this.#known();
-    // The stored revisions: known for what this instance wrote, read for the rest (rows it loaded).
-    const unknown = sent.filter((s) => !this.#revs.has(slot(s.kind, s.key)));
-    for (let i = 0; i < unknown.length; i += 33) {
-      const chunk = unknown.slice(i, i + 33);
-      const rows = this.storage.sql
-        .exec<{ kind: string; key: string; rev: number }>(
-          `SELECT kind, key, rev FROM outbox WHERE (kind, key) IN (VALUES ${chunk.map(() => "(?, ?)").join(", ")})`,
-          ...chunk.flatMap((s) => [s.kind, s.key]),
-        )
-        .toArray();
-      for (const r of rows) this.#revs.set(slot(r.kind, r.key), r.rev);
-    }
+    const stored = this.#storedRevs(sent);
     for (const s of sent) {
       const k = slot(s.kind, s.key);
-      if (this.#revs.get(k) !== s.rev || this.#pushed.get(k) === s.rev) continue;
+      if (stored.get(k) !== s.rev || this.#pushed.get(k) === s.rev) continue;
       this.#pushed.set(k, s.rev);
       counts.set(s.kind, (counts.get(s.kind) ?? 0) - 1);
     }
+  }
+
+  /** The stored revision of each of these entries (slot → rev): from the copy in memory, else read 33 to a statement. */
+  #storedRevs(entries: { kind: string; key: string }[]): Map<string, number> {
+    const revs = new Map<string, number>();
+    if (this.#rows) {
+      for (const e of entries) {
+        const row = this.#rows.get(slot(e.kind, e.key));
+        if (row) revs.set(slot(e.kind, e.key), row.rev);
+      }
+      return revs;
+    }
+    for (let i = 0; i < entries.length; i += 33) {
+      const chunk = entries.slice(i, i + 33);
+      const rows = this.storage.sql
+        .exec<{ kind: string; key: string; rev: number }>(
+          `SELECT kind, key, rev FROM outbox WHERE (kind, key) IN (VALUES ${chunk.map(() => "(?, ?)").join(", ")})`,
+          ...chunk.flatMap((e) => [e.kind, e.key]),
+        )
+        .toArray();
+      for (const r of rows) revs.set(slot(r.kind, r.key), r.rev);
+    }
+    return revs;
   }
 
   /** Whether delivered rows wait for their deletion (the next commit). */
@@ -254,7 +262,6 @@ export class Outbox {
       // A newer revision written in the same transaction waits (#put took it out of #pushed).
       if (this.#pushed.get(k) !== rev) continue;
       this.#pushed.delete(k);
-      if (this.#revs.get(k) === rev) this.#revs.delete(k);
     }
   }
 
