@@ -38,13 +38,30 @@ export interface TimerRow {
   payload: string | null;
 }
 
+const TIMERS_SQL = `SELECT kind, key, CASE WHEN key = '' THEN kind ELSE kind || ':' || key END AS name, due_ms, payload FROM timers ORDER BY due_ms, kind, key`;
+
 /** The object's timers, earliest first (the one place tests read the timers table). */
 export const timerRows = (stub: DurableObjectStub) =>
   runInDurableObject(stub, (_i, s) =>
     s.storage.sql
-      .exec<TimerRow & Record<string, SqlStorageValue>>(`SELECT kind, key, CASE WHEN key = '' THEN kind ELSE kind || ':' || key END AS name, due_ms, payload FROM timers ORDER BY due_ms, kind, key`)
+      .exec<TimerRow & Record<string, SqlStorageValue>>(TIMERS_SQL)
       .toArray(),
   );
+
+/**
+ * The timers and the alarm read as one snapshot: the SQL read and the `getAlarm` call happen in
+ * one synchronous step inside the object, so no commit can come between them. Two separate object
+ * calls could see a background push's idle commit (it clears `outbox-flush` and moves the alarm)
+ * land in between: the timers from before it, the alarm from after (CI failure of stop 20).
+ */
+export const timersAndAlarm = (stub: DurableObjectStub) =>
+  runInDurableObject(stub, async (_i, s) => {
+    const rows = s.storage.sql
+      .exec<TimerRow & Record<string, SqlStorageValue>>(TIMERS_SQL)
+      .toArray();
+    const alarm = await s.storage.getAlarm(); // issued in the same step as the read above
+    return { rows, alarm };
+  });
 
 export const timerNames = async (stub: DurableObjectStub) => (await timerRows(stub)).map((t) => t.name);
 
@@ -98,7 +115,7 @@ export async function ledger(tenant: string, group: string): Promise<LedgerRow[]
  * (or, when that timer was already due when the alarm was set, right after: never in the past).
  */
 export async function expectArmed(stub: DurableObjectStub): Promise<void> {
-  const [rows, alarm] = await Promise.all([timerRows(stub), alarmAt(stub)]);
+  const { rows, alarm } = await timersAndAlarm(stub);
   if (rows.length === 0) {
     expect(alarm, "no timers, yet an alarm is set").toBeNull();
     return;
