@@ -40,7 +40,7 @@ export interface TimerRow {
 
 const TIMERS_SQL = `SELECT kind, key, CASE WHEN key = '' THEN kind ELSE kind || ':' || key END AS name, due_ms, payload FROM timers ORDER BY due_ms, kind, key`;
 
-/** The object's timers, earliest first (the one place tests read the timers table). */
+/** The object's timers, earliest first (this file is the one place tests read the timers table). */
 export const timerRows = (stub: DurableObjectStub) =>
   runInDurableObject(stub, (_i, s) =>
     s.storage.sql
