@@ -158,6 +158,12 @@ export class Outbox {
     return rows;
   }
 
+  /** One row of the table: from the copy in memory, read from storage when not known. */
+  #row(kind: string, key: string): Row | undefined {
+    if (this.#rows) return this.#rows.get(slot(kind, key));
+    return this.storage.sql.exec<Row & Record<string, SqlStorageValue>>(`SELECT kind, key, rev, payload FROM outbox WHERE kind = ? AND key = ?`, kind, key).toArray()[0];
+  }
+
   /** What waits, oldest first; `to`: only what goes to D1, or only the links for action objects. */
   pending(to?: "d1" | "actions"): PendingEntry[] {
     const n = to === "actions" ? this.#count(["action"]) : to === "d1" ? this.size() - this.#count(["action"]) : this.size();
@@ -183,9 +189,7 @@ export class Outbox {
   /** One record not yet acknowledged by D1, by id. */
   pendingOperation(id: string): OperationRecord | null {
     if (this.#count(["operation"]) === 0) return null;
-    const row = this.#rows
-      ? this.#rows.get(slot("operation", id))
-      : this.storage.sql.exec<Row & Record<string, SqlStorageValue>>(`SELECT kind, key, rev, payload FROM outbox WHERE kind = 'operation' AND key = ?`, id).toArray()[0];
+    const row = this.#row("operation", id);
     return row && this.#waits(row) ? (JSON.parse(row.payload) as { record: OperationRecord }).record : null;
   }
 
@@ -267,8 +271,8 @@ export class Outbox {
 
   /** Whether the entry (kind, key) still waits. */
   has(kind: OutboxEntry["kind"], key: string): boolean {
-    const row = this.#rows ? this.#rows.get(slot(kind, key)) : this.storage.sql.exec<{ rev: number }>(`SELECT rev FROM outbox WHERE kind = ? AND key = ?`, kind, key).toArray()[0];
-    return row !== undefined && this.#waits({ kind, key, rev: row.rev });
+    const row = this.#row(kind, key);
+    return row !== undefined && this.#waits(row);
   }
 
   size(): number {
